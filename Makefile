@@ -1,0 +1,43 @@
+# One command per workflow. Every target sets up .venv first (uv, from PyPI only).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PY := .venv/bin/python
+EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
+
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench golden clean
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen
+
+demo: setup
+	@mkdir -p out
+	$(PY) -m vmcp_components $(EXAMPLE) --status-file out/status.json
+	@echo "# status written to out/status.json" >&2
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/pyright
+
+unit: setup
+	$(PY) -m pytest -m "not e2e and not engine"
+
+test: lint typecheck unit
+
+e2e: setup
+	$(PY) -m pytest -m e2e
+
+engine-test: setup
+	$(PY) -m pytest -m engine
+
+bench: setup
+	$(PY) bench/render_bench.py
+
+golden: setup
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py
+
+clean:
+	rm -rf .venv out .pytest_cache .ruff_cache

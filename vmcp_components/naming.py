@@ -1,0 +1,100 @@
+"""Names the operator derives: object names, labels, env-var normalisation, CA volume names."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+
+PROXY_PORT = 4483
+CA_BUNDLE_ROOT = "/etc/toolhive/ca-bundles"
+DEFAULT_CA_KEY = "ca.crt"
+CONFIG_KEY = "config.yaml"
+CONFIG_MOUNT_DIR = "/etc/vmcp-config"
+CHECKSUM_ANNOTATION = "toolhive.stacklok.dev/content-checksum"
+RUNCONFIG_CHECKSUM_ANNOTATION = "toolhive.stacklok.dev/runconfig-checksum"
+MAX_LABEL_LENGTH = 63
+
+_NON_ENV = re.compile(r"[^A-Z0-9_]")
+
+
+def env_token(value: str) -> str:
+    """Upper-case, `-` to `_`, anything outside `[A-Z0-9_]` to `_` (the operator's rule)."""
+    return _NON_ENV.sub("_", value.upper().replace("-", "_"))
+
+
+def config_map_name(name: str) -> str:
+    return f"{name}-vmcp-config"
+
+
+def rbac_name(name: str) -> str:
+    return f"{name}-vmcp"
+
+
+def service_name(name: str) -> str:
+    return f"vmcp-{name}"
+
+
+def service_url(name: str, namespace: str) -> str:
+    return f"http://{service_name(name)}.{namespace}.svc.cluster.local:{PROXY_PORT}"
+
+
+def workload_labels(name: str) -> dict[str, str]:
+    """Deployment, pod and Service selector labels, as the operator sets them."""
+    return {
+        "app": "virtualmcpserver",
+        "app.kubernetes.io/instance": name,
+        "app.kubernetes.io/name": "virtualmcpserver",
+        "toolhive": "true",
+        "toolhive-name": name,
+    }
+
+
+def config_labels(name: str) -> dict[str, str]:
+    """ConfigMap labels: the operator's keys; managed-by names this tool, not the operator."""
+    return {
+        "toolhive.stacklok.io/component": "vmcp-config",
+        "toolhive.stacklok.io/managed-by": "vmcp-components",
+        "toolhive.stacklok.io/virtual-mcp-server": name,
+    }
+
+
+def ca_bundle_key(key: str) -> str:
+    return key or DEFAULT_CA_KEY
+
+
+def ca_bundle_dir(entry: str) -> str:
+    return posixpath.join(CA_BUNDLE_ROOT, entry)
+
+
+def ca_bundle_path(entry: str, key: str) -> str:
+    return posixpath.join(ca_bundle_dir(entry), ca_bundle_key(key))
+
+
+def ca_bundle_volume_name(entry: str) -> str:
+    """`ca-bundle-<entry>`, or a 44-byte prefix plus 8 hex of SHA-256 when over 63 chars."""
+    name = f"ca-bundle-{entry}"
+    if len(name) <= MAX_LABEL_LENGTH:
+        return name
+    digest = hashlib.sha256(entry.encode()).hexdigest()[:8]
+    return f"ca-bundle-{entry[:44].rstrip('-')}-{digest}"
+
+
+def token_exchange_secret_env(config: str) -> str:
+    return f"TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_{env_token(config)}"
+
+
+def header_injection_secret_env(config: str) -> str:
+    return f"TOOLHIVE_HEADER_INJECTION_VALUE_{env_token(config)}"
+
+
+def header_forward_manifest_env(entry: str) -> str:
+    return f"TOOLHIVE_HEADER_FORWARD_{env_token(entry)}"
+
+
+def header_forward_identifier(header: str, entry: str) -> str:
+    return f"HEADER_FORWARD_{env_token(header)}_{env_token(entry)}"
+
+
+def header_forward_secret_env(header: str, entry: str) -> str:
+    return f"TOOLHIVE_SECRET_{header_forward_identifier(header, entry)}"

@@ -1,0 +1,138 @@
+"""The main job as one pure function: inventory + arguments -> declared objects + status.
+
+`render` is what both the `render` CLI and the Pulumi component run, so the objects the
+component declares are exactly the ones the CLI prints. It refuses (RenderError) rather than
+produce something the cluster or vMCP would reject: zero usable backends, a skip under
+`strict`, or a group too large for one ConfigMap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vmcp_components import manifests, naming
+from vmcp_components.args import BackendAuth, VirtualMCPServerArgs
+from vmcp_components.auth import DISCOVERED, AuthConfigError, AuthStrategy, resolve_auth_config
+from vmcp_components.backends import Backend, GroupBackends, Skipped, derive_backends
+from vmcp_components.errors import VmcpError
+from vmcp_components.inventory import Inventory
+from vmcp_components.models import STATIC_TRANSPORTS
+from vmcp_components.vmcp_config import build_config, dump_config, validate_config
+
+CONFIGMAP_LIMIT_BYTES = 1024 * 1024
+"""Kubernetes refuses a ConfigMap whose data exceeds 1 MiB."""
+OBJECT_LIMIT_BYTES = 1536 * 1024
+"""etcd's default request limit (1.5 MiB): a larger Deployment cannot be stored."""
+
+
+class RenderError(VmcpError):
+    """The group cannot be deployed as configured; nothing should be changed."""
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """Objects to declare (in apply order) and the status that becomes stack outputs."""
+
+    objects: tuple[dict[str, Any], ...]
+    status: dict[str, Any]
+    derivation: GroupBackends
+
+    def object(self, kind: str) -> dict[str, Any]:
+        return next(obj for obj in self.objects if obj["kind"] == kind)
+
+
+def _resolve_backend_auth(inventory: Inventory, auth: BackendAuth, where: str) -> AuthStrategy:
+    if auth.external_auth_config_ref is None:
+        return DISCOVERED
+    try:
+        return resolve_auth_config(inventory, auth.external_auth_config_ref.name)
+    except AuthConfigError as error:
+        raise RenderError(f"{where}: {error}") from None
+
+
+def _skip_lines(skipped: Sequence[Skipped]) -> str:
+    return "; ".join(f'{s.kind} "{s.name}": {s.reason}' for s in skipped)
+
+
+def _check_deployable(args: VirtualMCPServerArgs, result: GroupBackends) -> None:
+    if not result.backends:
+        message = (
+            f"static mode requires at least one backend with valid transport "
+            f"({list(STATIC_TRANSPORTS)}), but none were discovered in group {args.group} "
+            f"(namespace {args.namespace})"
+        )
+        raise RenderError(
+            message + (f"; skipped: {_skip_lines(result.skipped)}" if result.skipped else "")
+        )
+    if args.strict and result.skipped:
+        raise RenderError(
+            f"strict mode: {len(result.skipped)} member(s) of group {args.group} would be skipped: "
+            f"{_skip_lines(result.skipped)}"
+        )
+
+
+def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends: int) -> None:
+    if size > limit:
+        raise RenderError(
+            f"group too large: the {what} of {obj['kind']} {obj['metadata']['name']} would be "
+            f"{size} bytes for {backends} backends, over the {limit}-byte limit; split the group "
+            "into several groups, each with its own vMCP"
+        )
+
+
+def status_record(backend: Backend) -> dict[str, Any]:
+    return {
+        "name": backend.name,
+        "kind": backend.kind,
+        "type": backend.type,
+        "url": backend.url,
+        "transport": backend.transport,
+        "status": backend.status,
+        "authType": backend.auth.type if backend.auth else None,
+        "caBundlePath": backend.ca_bundle.path if backend.ca_bundle else None,
+        "message": backend.message,
+    }
+
+
+def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rendering:
+    """Derive backends and every object to declare; raise RenderError when undeployable."""
+    overrides = {
+        backend: _resolve_backend_auth(inventory, auth, f"outgoingAuth.backends.{backend}")
+        for backend, auth in sorted(args.outgoing_auth.backends.items())
+    }
+    default_auth = None
+    if args.outgoing_auth.default is not None:
+        default_auth = _resolve_backend_auth(
+            inventory, args.outgoing_auth.default, "outgoingAuth.default"
+        )
+    result = derive_backends(inventory, args.group, args.entries, overrides)
+    _check_deployable(args, result)
+
+    document = build_config(name, args, result.backends, default_auth)
+    validate_config(document)
+    config_map = manifests.config_map(name, args.namespace, dump_config(document))
+    config_bytes = sum(len(k.encode()) + len(v.encode()) for k, v in config_map["data"].items())
+    _check_size(config_map, "data", config_bytes, CONFIGMAP_LIMIT_BYTES, len(result.backends))
+    checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
+
+    extra_env = default_auth.secret_env if default_auth else ()
+    env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
+    deployment = manifests.deployment(name, args, result.backends, checksum, env)
+    deployment_bytes = len(json.dumps(deployment, separators=(",", ":")).encode())
+    _check_size(deployment, "manifest", deployment_bytes, OBJECT_LIMIT_BYTES, len(result.backends))
+
+    objects = [] if args.service_account else manifests.rbac(name, args.namespace)
+    objects += [config_map, deployment, manifests.service(name, args)]
+    status = {
+        "discoveredBackends": [status_record(b) for b in result.backends],
+        "backendCount": len(result.backends),
+        "skippedBackends": [
+            {"name": s.name, "kind": s.kind, "reason": s.reason} for s in result.skipped
+        ],
+        "configChecksum": checksum,
+        "url": naming.service_url(name, args.namespace),
+    }
+    return Rendering(objects=tuple(objects), status=status, derivation=result)

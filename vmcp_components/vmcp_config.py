@@ -1,0 +1,120 @@
+"""The vMCP `config.yaml` for static mode: build it, check it as the vMCP binary would, dump it.
+
+Keys, order and defaults follow the operator's converter (top-level order of vMCP's Config
+struct, backends sorted by name, map keys sorted); entry backends carry `type: entry`, which
+the operator forgets but the binary's validator requires next to `caBundlePath`.
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from vmcp_components import yaml_text
+from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components.auth import AuthStrategy
+from vmcp_components.backends import Backend
+from vmcp_components.errors import VmcpError
+from vmcp_components.models import STATIC_TRANSPORTS
+
+DEFAULT_AGGREGATION: dict[str, Any] = {
+    "conflictResolution": "prefix",
+    "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
+}
+DEFAULT_OPERATIONAL: dict[str, Any] = {
+    "timeouts": {"default": "30s"},
+    "failureHandling": {
+        "healthCheckInterval": "30s",
+        "unhealthyThreshold": 3,
+        "statusReportingInterval": "30s",
+        "partialFailureMode": "fail",
+        "circuitBreaker": {"failureThreshold": 5, "timeout": "1m0s"},
+    },
+}
+
+
+class ConfigValidationError(VmcpError):
+    """The generated config would be refused by the vMCP binary at start-up."""
+
+
+def _fill_defaults(given: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """User values kept; only absent (or empty) fields take vMCP's defaults, recursively."""
+    merged = copy.deepcopy(dict(given))
+    for key, default in defaults.items():
+        value = merged.get(key)
+        if isinstance(default, Mapping) and isinstance(value, Mapping):
+            merged[key] = _fill_defaults(value, default)
+        elif value in (None, "", 0, {}):
+            merged[key] = copy.deepcopy(default)
+    return merged
+
+
+def _outgoing_auth(default: AuthStrategy | None, backends: Sequence[Backend]) -> dict[str, Any]:
+    section: dict[str, Any] = {"source": "inline"}
+    if default is not None:
+        section["default"] = default.document()
+    per_backend = {b.name: b.auth.document() for b in backends if b.auth is not None}
+    if per_backend:
+        section["backends"] = dict(sorted(per_backend.items()))
+    return section
+
+
+def build_config(
+    name: str,
+    args: VirtualMCPServerArgs,
+    backends: Sequence[Backend],
+    default_auth: AuthStrategy | None = None,
+) -> dict[str, Any]:
+    """The config document, as plain data in vMCP's key order."""
+    incoming = args.incoming_auth.model_dump(exclude_none=True, by_alias=True)
+    document: dict[str, Any] = {
+        "name": name,
+        "groupRef": args.group,
+        "backends": [backend.static_config() for backend in sorted(backends, key=lambda b: b.name)],
+        "incomingAuth": incoming,
+        "outgoingAuth": _outgoing_auth(default_auth, backends),
+        "aggregation": copy.deepcopy(args.aggregation)
+        if args.aggregation
+        else copy.deepcopy(DEFAULT_AGGREGATION),
+        "operational": _fill_defaults(args.operational or {}, DEFAULT_OPERATIONAL),
+    }
+    return document
+
+
+def validate_config(document: Mapping[str, Any]) -> None:
+    """Apply the vMCP binary's own checks on a static config; raise ConfigValidationError."""
+    problems = []
+    for key in ("name", "groupRef", "incomingAuth"):
+        if not document.get(key):
+            problems.append(f"{key} is required")
+    source = (document.get("outgoingAuth") or {}).get("source")
+    if source not in ("inline", "discovered"):
+        problems.append(f"outgoingAuth.source must be inline or discovered, got {source!r}")
+    for index, backend in enumerate(document.get("backends") or []):
+        where = f"backends[{index}]"
+        for key in ("name", "url", "transport"):
+            if not backend.get(key):
+                problems.append(f"{where}.{key} is required")
+        if not str(backend.get("url", "")).startswith(("http://", "https://")):
+            problems.append(f"{where}.url must start with http:// or https://")
+        if backend.get("transport") not in STATIC_TRANSPORTS:
+            problems.append(f"{where}.transport must be one of {list(STATIC_TRANSPORTS)}")
+        backend_type = backend.get("type", "")
+        if backend_type not in ("", "entry"):
+            problems.append(f'{where}.type must be empty or "entry", got "{backend_type}"')
+        path = backend.get("caBundlePath")
+        if path:
+            if backend_type != "entry":
+                problems.append(f'{where}.caBundlePath is only valid when type is "entry"')
+            if "\x00" in path or ".." in path:
+                problems.append(f"{where}.caBundlePath contains invalid path characters")
+            elif not posixpath.isabs(path):
+                problems.append(f"{where}.caBundlePath must be an absolute path")
+    if problems:
+        raise ConfigValidationError("generated vMCP config is invalid: " + "; ".join(problems))
+
+
+def dump_config(document: Mapping[str, Any]) -> str:
+    return yaml_text.dump(dict(document))
