@@ -18,6 +18,11 @@ MAX_LABEL_LENGTH = 63
 _NON_ENV = re.compile(r"[^A-Z0-9_]")
 
 
+def snake_case(key: str) -> str:
+    """`roleRef` -> `role_ref`: a camelCase wire key as a Python argument name."""
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in key)
+
+
 def env_token(value: str) -> str:
     """Upper-case, `-` to `_`, anything outside `[A-Z0-9_]` to `_` (the operator's rule)."""
     return _NON_ENV.sub("_", value.upper().replace("-", "_"))

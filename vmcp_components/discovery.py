@@ -1,0 +1,250 @@
+"""Which objects to read: the group's members and what they reference, found with lightkube.
+
+The component declares one Pulumi get-call per object named in a `ReadPlan`, so the plan must
+name only objects that exist (a get-call of a missing object fails the whole run). Objects
+that are referenced but missing are simply left out; derivation then skips the member that
+needs them, with a reason. Secrets are looked at for their key names only, here and nowhere
+else: they are never read through Pulumi and never stored.
+
+This is the only module that talks to the cluster outside Pulumi. `ClusterDiscovery` lists
+with lightkube; `InventoryDiscovery` answers from objects already in hand (a snapshot, tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from lightkube import ApiError, Client, KubeConfig
+from lightkube.generic_resource import create_namespaced_resource
+from lightkube.resources.core_v1 import ConfigMap, Secret
+
+from vmcp_components.backends import MEMBER_KINDS, select_members
+from vmcp_components.errors import VmcpError
+from vmcp_components.inventory import Inventory, build_inventory, secret_key_names
+from vmcp_components.models import TOOLHIVE_GROUP
+
+
+class DiscoveryError(VmcpError):
+    """The cluster could not be asked (kubeconfig, connection, permissions)."""
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """Names of existing objects to read through Pulumi, and Secret key names (no values)."""
+
+    namespace: str
+    group: str | None
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    auth_configs: tuple[str, ...] = ()
+    config_maps: tuple[str, ...] = ()
+    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+class Discovery(Protocol):
+    def discover(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str],
+    ) -> ReadPlan: ...
+
+
+def _refs(raw: Mapping[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """(auth config, CA ConfigMap, Secret) names a member or auth config refers to."""
+    spec = raw.get("spec") if isinstance(raw.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    auth = (
+        {spec["externalAuthConfigRef"].get("name")}
+        if isinstance(spec.get("externalAuthConfigRef"), Mapping)
+        else set()
+    )
+    config_map = ((spec.get("caBundleRef") or {}).get("configMapRef") or {}).get("name")
+    secrets = {
+        (item.get("valueSecretRef") or {}).get("name")
+        for item in ((spec.get("headerForward") or {}).get("addHeadersFromSecret") or [])
+        if isinstance(item, Mapping)
+    }
+    for section, ref in (
+        ("tokenExchange", "clientSecretRef"),
+        ("headerInjection", "valueSecretRef"),
+    ):
+        secrets.add(((spec.get(section) or {}).get(ref) or {}).get("name"))
+    clean = lambda names: {n for n in names if isinstance(n, str) and n}  # noqa: E731
+    return clean(auth), clean({config_map}), clean(secrets)
+
+
+def _collect_refs(raws: Iterable[Mapping[str, Any]]) -> tuple[set[str], set[str], set[str]]:
+    auth, config_maps, secrets = set(), set(), set()
+    for raw in raws:
+        a, c, s = _refs(raw)
+        auth |= a
+        config_maps |= c
+        secrets |= s
+    return auth, config_maps, secrets
+
+
+def _members_to_read(
+    inventory: Inventory,
+    members: Sequence[tuple[str, str, Mapping[str, Any]]],
+    entry_names: Sequence[str] | None,
+) -> dict[str, tuple[str, ...]]:
+    """Members by kind; explicitly named entries are read even when in another group, so the
+    derivation can say so instead of reporting them missing."""
+    names = {kind: sorted(n for k, n, _ in members if k == kind) for kind in MEMBER_KINDS}
+    if entry_names is not None:
+        names["MCPServerEntry"] = sorted(
+            n for n in entry_names if inventory.get("MCPServerEntry", n)
+        )
+    return {kind: tuple(found) for kind, found in names.items()}
+
+
+def plan_reads(
+    inventory: Inventory,
+    group: str,
+    entry_names: Sequence[str] | None,
+    auth_configs: Iterable[str] = (),
+) -> ReadPlan:
+    """The ReadPlan for `group`: its members and the existing objects they reference."""
+    members, _ = select_members(inventory, group, entry_names)
+    auth_names, config_maps, secrets = _collect_refs(raw for _, _, raw in members)
+    auth_names |= set(auth_configs)
+    found_auth = sorted(n for n in auth_names if inventory.get("MCPExternalAuthConfig", n))
+    secrets |= _collect_refs(inventory.of_kind("MCPExternalAuthConfig")[n] for n in found_auth)[2]
+    return ReadPlan(
+        namespace=inventory.namespace,
+        group=group if inventory.get("MCPGroup", group) is not None else None,
+        members=_members_to_read(inventory, members, entry_names),
+        auth_configs=tuple(found_auth),
+        config_maps=tuple(sorted(n for n in config_maps if inventory.get("ConfigMap", n))),
+        secret_keys={
+            n: inventory.secret_keys[n] for n in sorted(secrets) if n in inventory.secret_keys
+        },
+    )
+
+
+@dataclass(frozen=True)
+class InventoryDiscovery:
+    """Discovery answered from an Inventory already in hand (a snapshot file, fixed test data)."""
+
+    inventory: Inventory
+
+    def discover(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str],
+    ) -> ReadPlan:
+        if namespace != self.inventory.namespace:
+            raise DiscoveryError(
+                f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
+            )
+        return plan_reads(self.inventory, group, entry_names, auth_configs)
+
+
+def _kubeconfig_dict(kubeconfig: str | None) -> dict[str, Any] | None:
+    """A kubeconfig given as file contents (as the provider accepts) becomes a dict; a path None."""
+    if kubeconfig is None:
+        return None
+    if "\n" not in kubeconfig and not kubeconfig.lstrip().startswith(("{", "apiVersion")):
+        return None
+    loaded = yaml.safe_load(kubeconfig)
+    if not isinstance(loaded, dict):
+        raise DiscoveryError("kubeconfig contents are not a YAML mapping")
+    return loaded
+
+
+@dataclass(frozen=True)
+class ClusterDiscovery:
+    """Lists the group's members with lightkube, using the provider's kubeconfig and context."""
+
+    kubeconfig: str | None = None
+    """A path or the file contents (like the kubernetes provider); None means $KUBECONFIG."""
+    context: str | None = None
+
+    def _client(self) -> Any:
+        try:
+            contents = _kubeconfig_dict(self.kubeconfig)
+            if contents is not None:
+                config = KubeConfig.from_dict(contents)
+            elif self.kubeconfig is not None:
+                config = KubeConfig.from_file(Path(self.kubeconfig).expanduser())
+            else:
+                config = KubeConfig.from_env()
+            return Client(
+                config=config.get(context_name=self.context), field_manager="vmcp-components"
+            )
+        except Exception as error:  # noqa: BLE001 - lightkube raises several config error types
+            raise DiscoveryError(
+                f"cannot load kubeconfig (context {self.context!r}): {error}"
+            ) from None
+
+    def discover(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str],
+    ) -> ReadPlan:
+        client = self._client()
+        plurals = {
+            "MCPGroup": "mcpgroups",
+            "MCPServerEntry": "mcpserverentries",
+            "MCPServer": "mcpservers",
+            "MCPRemoteProxy": "mcpremoteproxies",
+            "MCPExternalAuthConfig": "mcpexternalauthconfigs",
+        }
+        resources = {
+            kind: create_namespaced_resource(TOOLHIVE_GROUP, "v1beta1", kind, plural)
+            for kind, plural in plurals.items()
+        }
+
+        def get(resource: Any, name: str) -> dict[str, Any] | None:
+            try:
+                return _as_dict(client.get(resource, name=name, namespace=namespace))
+            except ApiError as error:
+                if error.status.code == 404:
+                    return None
+                raise DiscoveryError(f"cannot read {resource.__name__} {name!r}: {error}") from None
+
+        try:
+            objects = [obj for obj in [get(resources["MCPGroup"], group)] if obj]
+            for kind in MEMBER_KINDS:
+                objects += [_as_dict(o) for o in client.list(resources[kind], namespace=namespace)]
+            listed = build_inventory(namespace, objects, f"namespace {namespace}")
+            members, _ = select_members(listed, group, entry_names)
+            auth_names, config_maps, secrets = _collect_refs(raw for _, _, raw in members)
+            auth_configs_found = [
+                o
+                for o in (
+                    get(resources["MCPExternalAuthConfig"], n)
+                    for n in sorted(auth_names | set(auth_configs))
+                )
+                if o
+            ]
+            secrets |= _collect_refs(auth_configs_found)[2]
+            objects += auth_configs_found
+            objects += [o for o in (get(ConfigMap, n) for n in sorted(config_maps)) if o]
+            secret_keys = {}
+            for name in sorted(secrets):
+                secret = get(Secret, name)
+                if secret is not None:
+                    secret_keys[name] = secret_key_names(secret)
+        except ApiError as error:
+            raise DiscoveryError(
+                f"cannot list ToolHive objects in namespace {namespace!r}: {error}"
+            ) from None
+        except OSError as error:
+            raise DiscoveryError(f"cannot reach the cluster: {error}") from None
+        inventory = build_inventory(namespace, objects, f"namespace {namespace}")
+        inventory = Inventory(inventory.namespace, inventory.objects, secret_keys)
+        return plan_reads(inventory, group, entry_names, auth_configs)
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

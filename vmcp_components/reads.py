@@ -1,0 +1,113 @@
+"""Pulumi get-calls for the ToolHive objects, exposing their whole body (spec and status).
+
+`pulumi_kubernetes.apiextensions.CustomResource.get` exposes only `id` and `urn` in Python:
+the SDK makes output resolvers only for properties named at construction. These read-only
+classes name them, so a read records the object in the stack and hands its spec and status to
+the derivation, with the CRD's camelCase keys unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi_kubernetes import _utilities
+
+from vmcp_components.models import TOOLHIVE_GROUP
+
+_PROPERTIES = ("api_version", "kind", "metadata", "spec", "status")
+
+
+class ToolHiveObjectRead(pulumi.CustomResource):
+    """An existing ToolHive object, read by `<namespace>/<name>`; never created or changed."""
+
+    KIND: ClassVar[str] = ""
+    api_version: pulumi.Output[str]
+    kind: pulumi.Output[str]
+    metadata: pulumi.Output[dict[str, Any]]
+    spec: pulumi.Output[dict[str, Any]]
+    status: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        object_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(id=object_id, version=_utilities.get_version())
+        )
+        super().__init__(
+            f"kubernetes:{TOOLHIVE_GROUP}/v1beta1:{self.KIND}",
+            resource_name,
+            dict.fromkeys(_PROPERTIES),
+            opts,
+        )
+
+    def translate_output_property(self, prop: str) -> str:
+        return "api_version" if prop == "apiVersion" else prop
+
+    def translate_input_property(self, prop: str) -> str:
+        return "apiVersion" if prop == "api_version" else prop
+
+    def body(self) -> pulumi.Output[dict[str, Any]]:
+        """The object as the API server returned it (camelCase), for the Inventory.
+
+        A key the live object lacks (an entry with no `status` yet) has no value, which the SDK
+        reports as unknown during preview. A read has no truly unknown values, so such a part is
+        taken as absent: otherwise `pulumi preview` could never render anything.
+        """
+
+        async def collect() -> dict[str, Any]:
+            parts = [await getattr(self, key).future() for key in ("metadata", "spec", "status")]
+            return _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *parts)
+
+        async def known() -> bool:
+            return True
+
+        return pulumi.Output({self}, collect(), known())
+
+
+def _body(api_version: str, kind: str, metadata: Any, spec: Any, status: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": dict(metadata or {}),
+    }
+    if spec is not None:
+        body["spec"] = spec
+    if status is not None:
+        body["status"] = status
+    return body
+
+
+class MCPGroupRead(ToolHiveObjectRead):
+    KIND = "MCPGroup"
+
+
+class MCPServerEntryRead(ToolHiveObjectRead):
+    KIND = "MCPServerEntry"
+
+
+class MCPServerRead(ToolHiveObjectRead):
+    KIND = "MCPServer"
+
+
+class MCPRemoteProxyRead(ToolHiveObjectRead):
+    KIND = "MCPRemoteProxy"
+
+
+class MCPExternalAuthConfigRead(ToolHiveObjectRead):
+    KIND = "MCPExternalAuthConfig"
+
+
+READ_CLASSES: dict[str, type[ToolHiveObjectRead]] = {
+    cls.KIND: cls
+    for cls in (
+        MCPGroupRead,
+        MCPServerEntryRead,
+        MCPServerRead,
+        MCPRemoteProxyRead,
+        MCPExternalAuthConfigRead,
+    )
+}
