@@ -191,6 +191,17 @@ class ClusterDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
     ) -> ReadPlan:
+        inventory = self.fetch(namespace, group, entry_names, auth_configs)
+        return plan_reads(inventory, group, entry_names, auth_configs)
+
+    def fetch(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str] = (),
+    ) -> Inventory:
+        """The group, every member kind in the namespace, and what the members reference."""
         client = self._client()
         plurals = {
             "MCPGroup": "mcpgroups",
@@ -242,8 +253,7 @@ class ClusterDiscovery:
         except OSError as error:
             raise DiscoveryError(f"cannot reach the cluster: {error}") from None
         inventory = build_inventory(namespace, objects, f"namespace {namespace}")
-        inventory = Inventory(inventory.namespace, inventory.objects, secret_keys)
-        return plan_reads(inventory, group, entry_names, auth_configs)
+        return Inventory(inventory.namespace, inventory.objects, secret_keys)
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
