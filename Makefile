@@ -35,6 +35,7 @@ engine-test: setup
 
 bench: setup
 	$(PY) bench/render_bench.py
+	$(PY) bench/component_bench.py
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py

@@ -54,6 +54,12 @@ _READY_PHASES = {
 }
 
 
+# Go's json.Marshal (which the operator uses) writes UTF-8 as is and escapes these.
+_GO_JSON_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 class GroupError(VmcpError):
     """The group itself is missing or unusable: nothing can be derived."""
 
@@ -99,9 +105,8 @@ class HeaderForward:
             }
         if not manifest:
             return None
-        return naming.header_forward_manifest_env(self.entry), json.dumps(
-            manifest, separators=(",", ":")
-        )
+        text = json.dumps(manifest, separators=(",", ":"), ensure_ascii=False)
+        return naming.header_forward_manifest_env(self.entry), text.translate(_GO_JSON_ESCAPES)
 
     def secret_env(self) -> tuple[SecretEnv, ...]:
         return tuple(
@@ -214,10 +219,10 @@ def select_members(
             reason = f'MCPServerEntry "{name}" not found in namespace "{inventory.namespace}"'
             skipped.append(Skipped(name, "MCPServerEntry", reason))
         elif _group_of(raw) != group:
-            reason = (
-                f'belongs to group "{_group_of(raw)}", not "{group}"; '
-                "fix spec.groupRef or the entries list"
-            )
+            current = _group_of(raw)
+            where = f'belongs to group "{current}"' if current else "has no spec.groupRef.name"
+            reason = f'{where}, not "{group}"; fix spec.groupRef or the entries list'
+
             skipped.append(Skipped(name, "MCPServerEntry", reason))
         else:
             members.append(("MCPServerEntry", name, raw))
@@ -243,6 +248,8 @@ def _metadata(
     )
     if phase:
         values["workload_status"] = phase
+    else:
+        values.pop("workload_status", None)
     if remote_url is not None:
         values["remote_url"] = remote_url
     return dict(sorted(values.items()))
@@ -478,15 +485,21 @@ def _collisions(members: Sequence[tuple[str, str, dict[str, Any]]]) -> dict[tupl
 
 
 def _env_conflicts(backends: Sequence[Backend]) -> dict[str, str]:
-    """Backends whose env vars would overwrite another backend's (names that normalise alike)."""
+    """Backends whose env vars would overwrite another backend's (names that normalise alike).
+
+    vMCP looks up every backend's header forwarding in `TOOLHIVE_HEADER_FORWARD_<N(name)>`,
+    so a backend without header forwarding also "reads" that variable (expecting none).
+    """
     owners: dict[str, dict[object, list[str]]] = {}
     for backend in backends:
-        definitions: list[tuple[str, object]] = list(backend.literal_env())
+        manifest_env = naming.header_forward_manifest_env(backend.name)
+        literal = dict(backend.literal_env())
+        definitions: list[tuple[str, object]] = [(manifest_env, literal.get(manifest_env))]
         definitions += [(env.name, env) for env in backend.secret_env()]
         for name, definition in definitions:
             owners.setdefault(name, {}).setdefault(definition, []).append(backend.name)
     reasons: dict[str, str] = {}
-    for env_name, by_definition in owners.items():
+    for env_name, by_definition in sorted(owners.items()):
         if len(by_definition) < 2:
             continue
         clashing = sorted({b for names in by_definition.values() for b in names})

@@ -69,6 +69,9 @@ def build_inventory(namespace: str, objects: Iterable[dict[str, Any]], source: s
                 f"{source}: {kind} {name!r} appears twice in namespace {namespace!r}"
             )
         seen.add((kind, name))
+        for section in ("data", "stringData") if kind in CORE_KINDS else ():
+            if not isinstance(obj.get(section) or {}, dict):
+                raise SnapshotError(f"{where} ({kind} {name!r}): {section} is not a mapping")
         if kind == "Secret":
             secret_keys[name] = secret_key_names(obj)
         else:
@@ -86,7 +89,11 @@ def _identity(obj: Any, where: str) -> tuple[str, str, str | None]:
         raise SnapshotError(
             f"{where}: not a Kubernetes object (needs string 'apiVersion' and 'kind')"
         )
-    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("name"), str)
+        or not metadata["name"]
+    ):
         raise SnapshotError(f"{where}: {kind} has no metadata.name")
     namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
@@ -106,17 +113,21 @@ def _check_api_version(obj: dict[str, Any], kind: str, where: str) -> None:
         raise SnapshotError(f"{where}: apiVersion {api_version!r} is not one of {expected}")
 
 
+def _expand(item: Any) -> Iterator[Any]:
+    if isinstance(item, dict) and item.get("kind") == "List":
+        items = item.get("items")
+        if not isinstance(items, list):
+            raise SnapshotError("a 'kind: List' document has no 'items' list")
+        for inner in items:
+            yield from _expand(inner)
+    else:
+        yield item
+
+
 def _flatten(documents: Iterable[Any]) -> Iterator[Any]:
     for document in documents:
-        if document is None:
-            continue
-        if isinstance(document, dict) and document.get("kind") == "List":
-            items = document.get("items")
-            if not isinstance(items, list):
-                raise SnapshotError("a 'kind: List' document has no 'items' list")
-            yield from items
-        else:
-            yield document
+        if document is not None:
+            yield from _expand(document)
 
 
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:

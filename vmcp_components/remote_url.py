@@ -42,7 +42,7 @@ def _blocked_ip(host: str, allow_private: bool) -> str | None:
     networks = _ALWAYS_BLOCKED_NETS + (() if allow_private else _PRIVATE_NETS)
     for network in networks:
         if address.version == network.version and address in network:
-            return f"IP address {address} falls within blocked range {network}"
+            return f"IP address {host} falls within blocked range {network}"
     return ""
 
 
@@ -53,6 +53,14 @@ def _blocked_hostname(host: str, allow_private: bool) -> str | None:
         if lowered == name or lowered.endswith("." + name):
             return f'hostname "{host}" matches blocked internal hostname "{name}"'
     return None
+
+
+def _host_as_written(netloc: str) -> str:
+    """The host of `netloc` with its case kept (urlsplit's `hostname` lower-cases it)."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0]
 
 
 def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
@@ -69,6 +77,7 @@ def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
         raise RemoteURLError(f'remote URL must use http or https scheme, got "{parts.scheme}"')
     if not host:
         raise RemoteURLError("remote URL must have a valid host")
+    host = _host_as_written(parts.netloc)
     detail = _blocked_ip(host, allow_private_endpoint)
     if detail is None:
         detail = _blocked_hostname(host, allow_private_endpoint)

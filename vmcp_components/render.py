@@ -61,7 +61,7 @@ def _check_deployable(args: VirtualMCPServerArgs, result: GroupBackends) -> None
     if not result.backends:
         message = (
             f"static mode requires at least one backend with valid transport "
-            f"({list(STATIC_TRANSPORTS)}), but none were discovered in group {args.group} "
+            f"([{' '.join(STATIC_TRANSPORTS)}]), but none were discovered in group {args.group} "
             f"(namespace {args.namespace})"
         )
         raise RenderError(

@@ -1,0 +1,101 @@
+"""Benchmark of the Pulumi component on the mock engine: wall time and peak memory per group size.
+
+The same synthetic groups as render_bench.py (100 and 1,000 entries, a third with a CA bundle)
+go through `VirtualMCPServer` under `pulumi.runtime.set_mocks`: one get-call per member, the
+render, and the six children. The mock engine stands in for the CLI and the kubernetes
+provider (not buildable here), so this measures the component's own Python work and the SDK's
+RPC serialisation, not a cluster. Each size runs in a fresh process so peak RSS is its own.
+
+    .venv/bin/python bench/component_bench.py
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from render_bench import GROUP, NAME, NAMESPACE, example_pem, synthetic_objects
+
+from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components.component import VirtualMCPServer
+from vmcp_components.discovery import InventoryDiscovery
+from vmcp_components.inventory import build_inventory
+
+SIZES = (100, 1_000)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_one(count: int) -> dict[str, Any]:
+    objects = synthetic_objects(count, example_pem())
+    inventory = build_inventory(NAMESPACE, objects, "synthetic")
+    by_id = {(obj["kind"], f"{NAMESPACE}/{obj['metadata']['name']}"): obj for obj in objects}
+
+    class Cluster(pulumi.runtime.Mocks):
+        reads = 0
+        creates = 0
+
+        def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            if args.custom is None and args.resource_id:
+                Cluster.reads += 1
+                return args.resource_id, copy.deepcopy(
+                    by_id[(args.typ.rsplit(":", 1)[1], args.resource_id)]
+                )
+            Cluster.creates += 1
+            return f"{args.name}-id", args.inputs
+
+        def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+            return {}, None
+
+    pulumi.runtime.set_mocks(Cluster(), project="bench", stack="bench", preview=False)
+    args = VirtualMCPServerArgs(namespace=NAMESPACE, group=GROUP)
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> None:
+        box["vmcp"] = VirtualMCPServer(NAME, args, discovery=InventoryDiscovery(inventory))
+
+    start = time.perf_counter()
+    program()
+    wall = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "entries": count,
+        "wall_s": wall,
+        "peak_rss_mib": peak_kib / 1024,
+        "reads": Cluster.reads,
+        "creates": Cluster.creates,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) == 2:
+        print(json.dumps(run_one(int(sys.argv[1]))))
+        return
+    print(
+        f"{'entries':>8} {'wall':>9} {'per entry':>10} {'peak RSS':>10} {'reads':>6} {'creates':>7}"
+    )
+    for count in SIZES:
+        out = subprocess.run(
+            [sys.executable, __file__, str(count)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{row['entries']:>8} {row['wall_s']:>8.2f}s {1000 * row['wall_s'] / count:>8.2f}ms "
+            f"{row['peak_rss_mib']:>8.0f}MiB {row['reads']:>6} {row['creates']:>7}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Unit tests of the pure static-mode core (no Pulumi, no cluster)."""
