@@ -12,10 +12,11 @@ with lightkube; `InventoryDiscovery` answers from objects already in hand (a sna
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import yaml
 from lightkube import ApiError, Client, KubeConfig
@@ -217,7 +218,9 @@ class ClusterDiscovery:
 
         def get(resource: Any, name: str) -> dict[str, Any] | None:
             try:
-                return _as_dict(client.get(resource, name=name, namespace=namespace))
+                return _as_dict(
+                    _retrying(lambda: client.get(resource, name=name, namespace=namespace))
+                )
             except ApiError as error:
                 if error.status.code == 404:
                     return None
@@ -226,7 +229,10 @@ class ClusterDiscovery:
         try:
             objects = [obj for obj in [get(resources["MCPGroup"], group)] if obj]
             for kind in MEMBER_KINDS:
-                objects += [_as_dict(o) for o in client.list(resources[kind], namespace=namespace)]
+                listed_kind = _retrying(
+                    lambda k=kind: list(client.list(resources[k], namespace=namespace))
+                )
+                objects += [_as_dict(o) for o in listed_kind]
             listed = build_inventory(namespace, objects, f"namespace {namespace}")
             members, _ = select_members(listed, group, entry_names)
             auth_names, config_maps, secrets = _collect_refs(raw for _, _, raw in members)
@@ -254,6 +260,23 @@ class ClusterDiscovery:
             raise DiscoveryError(f"cannot reach the cluster: {error}") from None
         inventory = build_inventory(namespace, objects, f"namespace {namespace}")
         return Inventory(inventory.namespace, inventory.objects, secret_keys)
+
+
+_RETRIED_STATUS = (429, 503, 504)
+_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
+T = TypeVar("T")
+
+
+def _retrying(call: Callable[[], T]) -> T:
+    """`call`, retried on throttling and transient unavailability (bounded: about 8 s)."""
+    for delay in _RETRY_DELAYS:
+        try:
+            return call()
+        except ApiError as error:
+            if error.status.code not in _RETRIED_STATUS:
+                raise
+            time.sleep(delay)
+    return call()
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:

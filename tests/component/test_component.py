@@ -238,7 +238,9 @@ def test_a_removed_entry_leaves_config_volumes_and_outputs() -> None:
     assert [v["name"] for v in pod_spec(engine)["volumes"]] == ["vmcp-config"]
     assert "internal-mcp" not in [b["name"] for b in resolved(vmcp.discovered_backends)]
     assert resolved(vmcp.backend_count) == 4
-    assert not [r for r in engine.cluster.reads if (r.resource_id or "").endswith("/corp-ca-bundle")]
+    assert not [
+        r for r in engine.cluster.reads if (r.resource_id or "").endswith("/corp-ca-bundle")
+    ]
 
 
 def test_preview_registers_the_same_objects() -> None:
