@@ -28,6 +28,7 @@ unit: setup
 test: lint typecheck unit
 
 e2e: setup
+	scripts/test-cluster build
 	$(PY) -m pytest -m e2e
 
 engine-test: setup
