@@ -395,6 +395,43 @@ def _status_url(kind: str, status: WorkloadStatus | None) -> str:
     return status.url
 
 
+def _running_workload_backend(
+    inventory: Inventory,
+    workload: MCPServer | MCPRemoteProxy,
+    group: str,
+    overrides: Mapping[str, AuthStrategy],
+    *,
+    transport: str,
+    remote_url: str | None,
+) -> Backend:
+    """An MCPServer or MCPRemoteProxy: routed to the proxy URL the operator reports."""
+    kind = type(workload).__name__
+    url = _status_url(kind, workload.status)
+    phase = workload.status.phase if workload.status else None
+    status, message = _health(kind, phase)
+    is_server = isinstance(workload, MCPServer)
+    return Backend(
+        name=workload.metadata.name,
+        kind=kind,
+        type="container" if is_server else "proxy",
+        url=url,
+        transport=transport,
+        metadata=_metadata(
+            workload.metadata,
+            inventory.namespace,
+            group,
+            "mcp_server" if is_server else "remote_proxy",
+            phase=phase,
+            remote_url=remote_url,
+        ),
+        status=status,
+        message=message,
+        auth=_resolve_auth(
+            inventory, workload.metadata.name, workload.spec.external_auth_config_ref, overrides
+        ),
+    )
+
+
 def _server_backend(
     inventory: Inventory, raw: dict[str, Any], group: str, overrides: Mapping[str, AuthStrategy]
 ) -> Backend:
@@ -402,31 +439,10 @@ def _server_backend(
         server = parse_object(MCPServer, raw)
     except ObjectError as error:
         raise _Skip(f"invalid {error}") from None
-    url = _status_url("MCPServer", server.status)
-    phase = server.status.phase if server.status else None
-    transport = (
-        server.spec.proxy_mode if server.spec.transport == "stdio" else server.spec.transport
-    )
-    status, message = _health("MCPServer", phase)
-    return Backend(
-        name=server.metadata.name,
-        kind="MCPServer",
-        type="container",
-        url=url,
-        transport=transport,
-        metadata=_metadata(
-            server.metadata,
-            inventory.namespace,
-            group,
-            "mcp_server",
-            phase=phase,
-            remote_url=None,
-        ),
-        status=status,
-        message=message,
-        auth=_resolve_auth(
-            inventory, server.metadata.name, server.spec.external_auth_config_ref, overrides
-        ),
+    spec = server.spec
+    transport = spec.proxy_mode if spec.transport == "stdio" else spec.transport
+    return _running_workload_backend(
+        inventory, server, group, overrides, transport=transport, remote_url=None
     )
 
 
@@ -437,28 +453,13 @@ def _proxy_backend(
         proxy = parse_object(MCPRemoteProxy, raw)
     except ObjectError as error:
         raise _Skip(f"invalid {error}") from None
-    url = _status_url("MCPRemoteProxy", proxy.status)
-    phase = proxy.status.phase if proxy.status else None
-    status, message = _health("MCPRemoteProxy", phase)
-    return Backend(
-        name=proxy.metadata.name,
-        kind="MCPRemoteProxy",
-        type="proxy",
-        url=url,
+    return _running_workload_backend(
+        inventory,
+        proxy,
+        group,
+        overrides,
         transport=proxy.spec.transport,
-        metadata=_metadata(
-            proxy.metadata,
-            inventory.namespace,
-            group,
-            "remote_proxy",
-            phase=phase,
-            remote_url=proxy.spec.remote_url,
-        ),
-        status=status,
-        message=message,
-        auth=_resolve_auth(
-            inventory, proxy.metadata.name, proxy.spec.external_auth_config_ref, overrides
-        ),
+        remote_url=proxy.spec.remote_url,
     )
 
 
