@@ -11,8 +11,10 @@ kubelet roll the Deployment out.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from lightkube import ApiError, Client, codecs
 from lightkube.models.authorization_v1 import ResourceAttributes, SubjectAccessReviewSpec
@@ -66,6 +68,34 @@ def apply_all(client: Client, rendering: Rendering) -> dict[str, str]:
             meta.generation if obj["kind"] == "Deployment" else meta.resourceVersion
         )
     return versions
+
+
+_COLLECTIONS = {
+    "ServiceAccount": "api/v1/namespaces/{ns}/serviceaccounts",
+    "Role": "apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles",
+    "RoleBinding": "apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+    "ConfigMap": "api/v1/namespaces/{ns}/configmaps",
+    "Deployment": "apis/apps/v1/namespaces/{ns}/deployments",
+    "Service": "api/v1/namespaces/{ns}/services",
+}
+
+
+def strict_dry_run_apply(cluster: Cluster, obj: dict[str, Any]) -> httpx.Response:
+    """Server-side apply with `fieldValidation=Strict` and `dryRun=All`: an unknown or
+    duplicated field is an error instead of being silently dropped. (lightkube cannot send
+    fieldValidation, so this is a raw request with the cluster's CA and admin token.)"""
+    meta = obj["metadata"]
+    path = _COLLECTIONS[obj["kind"]].format(ns=meta["namespace"])
+    with httpx.Client(verify=str(cluster.workdir / "pki" / "ca.crt")) as http:
+        return http.patch(
+            f"{cluster.server}/{path}/{meta['name']}",
+            params={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict", "dryRun": "All"},
+            headers={
+                "Authorization": f"Bearer {cluster.token}",
+                "Content-Type": "application/apply-patch+yaml",
+            },
+            content=json.dumps(obj),
+        )
 
 
 def deployment_available(client: Client, namespace: str) -> Any:
@@ -149,6 +179,14 @@ def test_every_declared_object_is_accepted_and_rolls_out(
     seed(client, example_objects(namespace))
     rendering = render_from_cluster(cluster, namespace)
     assert rendering.status["backendCount"] == 5
+    for obj in rendering.objects:
+        response = strict_dry_run_apply(cluster, obj)
+        assert response.status_code in (200, 201), f"{obj['kind']}: {response.text}"
+    misspelt = json.loads(json.dumps(rendering.object("Deployment")))
+    misspelt["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    refused = strict_dry_run_apply(cluster, misspelt)  # the control: a misspelt field is caught
+    assert refused.status_code >= 400
+    assert "imagePullPolicyy" in refused.text
     first = apply_all(client, rendering)
     second = apply_all(client, render_from_cluster(cluster, namespace))
     assert second == first, "a second apply of the same objects changed something"
