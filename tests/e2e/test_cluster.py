@@ -12,6 +12,7 @@ kubelet roll the Deployment out.
 from __future__ import annotations
 
 import json
+import ssl
 from typing import Any
 
 import httpx2 as httpx
@@ -86,7 +87,8 @@ def strict_dry_run_apply(cluster: Cluster, obj: dict[str, Any]) -> httpx.Respons
     fieldValidation, so this is a raw request with the cluster's CA and admin token.)"""
     meta = obj["metadata"]
     path = _COLLECTIONS[obj["kind"]].format(ns=meta["namespace"])
-    with httpx.Client(verify=str(cluster.workdir / "pki" / "ca.crt")) as http:
+    trust = ssl.create_default_context(cafile=str(cluster.workdir / "pki" / "ca.crt"))
+    with httpx.Client(verify=trust) as http:
         return http.patch(
             f"{cluster.server}/{path}/{meta['name']}",
             params={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict", "dryRun": "All"},
