@@ -153,16 +153,8 @@ def server(
         "metadata": _meta(name, namespace, annotations),
         "spec": spec,
     }
-    if url == "auto":
-        url = f"http://mcp-{name}-proxy.{NAMESPACE}.svc.cluster.local:8080/mcp"
-    status: Raw = {}
-    if phase is not None:
-        status["phase"] = phase
-    if url is not None:
-        status["url"] = url
-    if status:
-        obj["status"] = status
-    return obj
+    auto_url = f"http://mcp-{name}-proxy.{NAMESPACE}.svc.cluster.local:8080/mcp"
+    return _with_status(obj, phase=phase, url=auto_url if url == "auto" else url)
 
 
 def proxy(
@@ -192,13 +184,13 @@ def proxy(
         "metadata": _meta(name, namespace),
         "spec": spec,
     }
-    if url == "auto":
-        url = f"http://mcp-{name}-remote-proxy.{NAMESPACE}.svc.cluster.local:8080/mcp"
-    status: Raw = {}
-    if phase is not None:
-        status["phase"] = phase
-    if url is not None:
-        status["url"] = url
+    auto_url = f"http://mcp-{name}-remote-proxy.{NAMESPACE}.svc.cluster.local:8080/mcp"
+    return _with_status(obj, phase=phase, url=auto_url if url == "auto" else url)
+
+
+def _with_status(obj: Raw, *, phase: str | None, url: str | None) -> Raw:
+    """Add the workload status the operator would report (omitted when both are None)."""
+    status = {key: value for key, value in (("phase", phase), ("url", url)) if value is not None}
     if status:
         obj["status"] = status
     return obj
