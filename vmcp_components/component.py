@@ -21,7 +21,7 @@ from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
 from vmcp_components.naming import snake_case
-from vmcp_components.reads import READ_CLASSES
+from vmcp_components.reads import READ_CLASSES, read_value
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
@@ -119,9 +119,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
             read = k8s.core.v1.ConfigMap.get(
                 f"{name}-configmap-{config_map}", f"{namespace}/{config_map}", opts=opts
             )
-            bodies.append(
-                read.data.apply(lambda data, n=config_map: _config_map_body(namespace, n, data))
-            )
+            data = read_value(read, read.data)
+            bodies.append(data.apply(lambda d, n=config_map: _config_map_body(namespace, n, d)))
         secret_keys = dict(plan.secret_keys)
         return pulumi.Output.all(*bodies).apply(
             lambda objects: Inventory(

@@ -16,6 +16,7 @@ from pulumi_kubernetes import _utilities
 from vmcp_components.models import TOOLHIVE_GROUP
 
 _PROPERTIES = ("api_version", "kind", "metadata", "spec", "status")
+_BODY_KEYS = ("metadata", "spec", "status")
 
 
 class ToolHiveObjectRead(pulumi.CustomResource):
@@ -51,21 +52,26 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         return "apiVersion" if prop == "api_version" else prop
 
     def body(self) -> pulumi.Output[dict[str, Any]]:
-        """The object as the API server returned it (camelCase), for the Inventory.
+        """The object as the API server returned it (camelCase), for the Inventory."""
+        parts = pulumi.Output.all(*(read_value(self, getattr(self, key)) for key in _BODY_KEYS))
+        return parts.apply(lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
 
-        A key the live object lacks (an entry with no `status` yet) has no value, which the SDK
-        reports as unknown during preview. A read has no truly unknown values, so such a part is
-        taken as absent: otherwise `pulumi preview` could never render anything.
-        """
 
-        async def collect() -> dict[str, Any]:
-            parts = [await getattr(self, key).future() for key in ("metadata", "spec", "status")]
-            return _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *parts)
+def read_value(resource: pulumi.Resource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
+    """A property of a read as a known value, None where the live object lacks it.
 
-        async def known() -> bool:
-            return True
+    The SDK reports a property the engine returned no value for as unknown during preview (an
+    entry with no `status` yet). A read has no truly unknown values, so such a part is absent:
+    otherwise `pulumi preview` could never render anything.
+    """
 
-        return pulumi.Output({self}, collect(), known())
+    async def value() -> Any:
+        return await output.future()
+
+    async def known() -> bool:
+        return True
+
+    return pulumi.Output({resource}, value(), known())
 
 
 def _body(api_version: str, kind: str, metadata: Any, spec: Any, status: Any) -> dict[str, Any]:

@@ -301,3 +301,16 @@ def test_explicit_entries_replace_discovery(engine: Engine) -> None:
             "fix spec.groupRef or the entries list",
         }
     ]
+
+
+def test_preview_renders_even_when_a_read_lacks_a_property() -> None:
+    """A property the live object lacks is unknown to the SDK in preview; it must read as absent."""
+    config_map = copy.deepcopy(example_inventory().objects["ConfigMap"]["corp-ca-bundle"])
+    del config_map["data"]
+    engine = install(with_objects(example_inventory(), config_map), preview=True)
+    vmcp = deploy(engine)
+    assert resolved(vmcp.backend_count) == 4
+    reasons = {s["name"]: s["reason"] for s in resolved(vmcp.skipped_backends)}
+    assert reasons["internal-mcp"].startswith(
+        'CA bundle ConfigMap "corp-ca-bundle" has no key "ca.crt"'
+    )
