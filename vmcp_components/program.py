@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.component import VirtualMCPServer
-from vmcp_components.discovery import ClusterDiscovery, Discovery
+from vmcp_components.discovery import ClusterDiscovery
 from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
 
@@ -82,7 +82,7 @@ def load_stack_settings(project: str) -> StackSettings:
     return StackSettings(args.name, args, cluster["kubeconfig"], cluster["context"])
 
 
-def main(discovery: Discovery | None = None) -> VirtualMCPServer:
+def main() -> VirtualMCPServer:
     settings = load_stack_settings(pulumi.get_project())
     provider = k8s.Provider(
         "kubernetes",
@@ -94,7 +94,7 @@ def main(discovery: Discovery | None = None) -> VirtualMCPServer:
         settings.name,
         settings.args,
         pulumi.ResourceOptions(provider=provider),
-        discovery=discovery or ClusterDiscovery(settings.kubeconfig, settings.context),
+        discovery=ClusterDiscovery(settings.kubeconfig, settings.context),
     )
     for output in STACK_OUTPUTS:
         pulumi.export(output, getattr(vmcp, snake_case(output)))
