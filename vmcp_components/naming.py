@@ -56,10 +56,10 @@ def workload_labels(name: str) -> dict[str, str]:
 
 
 def config_labels(name: str) -> dict[str, str]:
-    """ConfigMap labels: the operator's keys; managed-by names this tool, not the operator."""
+    """ConfigMap labels exactly as the operator sets them, so ToolHive users recognise the object."""
     return {
         "toolhive.stacklok.io/component": "vmcp-config",
-        "toolhive.stacklok.io/managed-by": "vmcp-components",
+        "toolhive.stacklok.io/managed-by": "toolhive-operator",
         "toolhive.stacklok.io/virtual-mcp-server": name,
     }
 

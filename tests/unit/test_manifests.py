@@ -91,7 +91,7 @@ def test_config_map_name_labels_and_data() -> None:
         "toolhive.stacklok.io/component": "vmcp-config",
         "toolhive.stacklok.io/virtual-mcp-server": "eng-tools",
         # The operator writes toolhive-operator; this object is managed by this tool.
-        "toolhive.stacklok.io/managed-by": "vmcp-components",
+        "toolhive.stacklok.io/managed-by": "toolhive-operator",
     }
     assert list(config_map["data"]) == ["config.yaml"]
 
