@@ -56,7 +56,7 @@ def workload_labels(name: str) -> dict[str, str]:
 
 
 def config_labels(name: str) -> dict[str, str]:
-    """ConfigMap labels exactly as the operator sets them, so ToolHive users recognise the object."""
+    """ConfigMap labels exactly as the operator sets them, so ToolHive users recognise it."""
     return {
         "toolhive.stacklok.io/component": "vmcp-config",
         "toolhive.stacklok.io/managed-by": "toolhive-operator",
