@@ -8,11 +8,11 @@ EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
-	$(UV) sync --frozen
+	@$(UV) sync --frozen
 
 demo: setup
 	@mkdir -p out
-	$(PY) -m vmcp_components $(EXAMPLE) --status-file out/status.json
+	@$(PY) -m vmcp_components $(EXAMPLE) --status-file out/status.json
 	@echo "# status written to out/status.json" >&2
 
 lint: setup
