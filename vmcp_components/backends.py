@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from cryptography import x509
 
@@ -58,6 +58,9 @@ _READY_PHASES = {
 _GO_JSON_ESCAPES = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
+
+
+Member = TypeVar("Member", MCPServerEntry, MCPServer, MCPRemoteProxy)
 
 
 class GroupError(VmcpError):
@@ -340,10 +343,7 @@ def _resolve_auth(
 def _entry_backend(
     inventory: Inventory, raw: dict[str, Any], group: str, overrides: Mapping[str, AuthStrategy]
 ) -> Backend:
-    try:
-        entry = parse_object(MCPServerEntry, raw)
-    except ObjectError as error:
-        raise _Skip(f"invalid {error}") from None
+    entry = _parse_member(MCPServerEntry, raw)
     phase = entry.status.phase if entry.status else None
     if phase == "Failed":
         raise _Skip(_operator_failure(entry.status.conditions if entry.status else []))
@@ -385,6 +385,14 @@ def _entry_backend(
         auth=results["auth"],
         header_forward=results["headers"],
     )
+
+
+def _parse_member(model: type[Member], raw: dict[str, Any]) -> Member:
+    """The member as its model; a schema violation skips it with the precise field error."""
+    try:
+        return parse_object(model, raw)
+    except ObjectError as error:
+        raise _Skip(f"invalid {error}") from None
 
 
 def _status_url(kind: str, status: WorkloadStatus | None) -> str:
@@ -435,10 +443,7 @@ def _running_workload_backend(
 def _server_backend(
     inventory: Inventory, raw: dict[str, Any], group: str, overrides: Mapping[str, AuthStrategy]
 ) -> Backend:
-    try:
-        server = parse_object(MCPServer, raw)
-    except ObjectError as error:
-        raise _Skip(f"invalid {error}") from None
+    server = _parse_member(MCPServer, raw)
     spec = server.spec
     transport = spec.proxy_mode if spec.transport == "stdio" else spec.transport
     return _running_workload_backend(
@@ -449,10 +454,7 @@ def _server_backend(
 def _proxy_backend(
     inventory: Inventory, raw: dict[str, Any], group: str, overrides: Mapping[str, AuthStrategy]
 ) -> Backend:
-    try:
-        proxy = parse_object(MCPRemoteProxy, raw)
-    except ObjectError as error:
-        raise _Skip(f"invalid {error}") from None
+    proxy = _parse_member(MCPRemoteProxy, raw)
     return _running_workload_backend(
         inventory,
         proxy,
