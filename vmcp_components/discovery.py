@@ -28,6 +28,19 @@ from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory, secret_key_names
 from vmcp_components.models import TOOLHIVE_GROUP
 
+TOOLHIVE_PLURALS = {
+    "MCPGroup": "mcpgroups",
+    "MCPServerEntry": "mcpserverentries",
+    "MCPServer": "mcpservers",
+    "MCPRemoteProxy": "mcpremoteproxies",
+    "MCPExternalAuthConfig": "mcpexternalauthconfigs",
+}
+TOOLHIVE_RESOURCES = {
+    kind: create_namespaced_resource(TOOLHIVE_GROUP, "v1beta1", kind, plural)
+    for kind, plural in TOOLHIVE_PLURALS.items()
+}
+"""lightkube classes for the ToolHive kinds (v1beta1, namespaced)."""
+
 
 class DiscoveryError(VmcpError):
     """The cluster could not be asked (kubeconfig, connection, permissions)."""
@@ -57,8 +70,9 @@ class Discovery(Protocol):
 
 def _refs(raw: Mapping[str, Any]) -> tuple[set[str], set[str], set[str]]:
     """(auth config, CA ConfigMap, Secret) names a member or auth config refers to."""
-    spec = raw.get("spec") if isinstance(raw.get("spec"), Mapping) else {}
-    assert isinstance(spec, Mapping)
+    spec = raw.get("spec")
+    if not isinstance(spec, Mapping):
+        spec = {}
     auth = (
         {spec["externalAuthConfigRef"].get("name")}
         if isinstance(spec.get("externalAuthConfigRef"), Mapping)
@@ -89,6 +103,20 @@ def _collect_refs(raws: Iterable[Mapping[str, Any]]) -> tuple[set[str], set[str]
     return auth, config_maps, secrets
 
 
+def _references(
+    members: Iterable[Mapping[str, Any]],
+    auth_configs: Iterable[str],
+    find_auth_config: Callable[[str], dict[str, Any] | None],
+) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    """(existing auth configs, CA ConfigMap names, Secret names) the members and the extra
+    auth configs refer to; `find_auth_config` looks an auth config up (None when missing)."""
+    auth_names, config_maps, secrets = _collect_refs(members)
+    wanted = sorted(auth_names | set(auth_configs))
+    found = [obj for obj in (find_auth_config(name) for name in wanted) if obj]
+    secrets |= _collect_refs(found)[2]
+    return found, config_maps, secrets
+
+
 def _members_to_read(
     inventory: Inventory,
     members: Sequence[tuple[str, str, Mapping[str, Any]]],
@@ -112,15 +140,16 @@ def plan_reads(
 ) -> ReadPlan:
     """The ReadPlan for `group`: its members and the existing objects they reference."""
     members, _ = select_members(inventory, group, entry_names)
-    auth_names, config_maps, secrets = _collect_refs(raw for _, _, raw in members)
-    auth_names |= set(auth_configs)
-    found_auth = sorted(n for n in auth_names if inventory.get("MCPExternalAuthConfig", n))
-    secrets |= _collect_refs(inventory.of_kind("MCPExternalAuthConfig")[n] for n in found_auth)[2]
+    found_auth, config_maps, secrets = _references(
+        (raw for _, _, raw in members),
+        auth_configs,
+        lambda name: inventory.get("MCPExternalAuthConfig", name),
+    )
     return ReadPlan(
         namespace=inventory.namespace,
         group=group if inventory.get("MCPGroup", group) is not None else None,
         members=_members_to_read(inventory, members, entry_names),
-        auth_configs=tuple(found_auth),
+        auth_configs=tuple(obj["metadata"]["name"] for obj in found_auth),
         config_maps=tuple(sorted(n for n in config_maps if inventory.get("ConfigMap", n))),
         secret_keys={
             n: inventory.secret_keys[n] for n in sorted(secrets) if n in inventory.secret_keys
@@ -204,17 +233,7 @@ class ClusterDiscovery:
     ) -> Inventory:
         """The group, every member kind in the namespace, and what the members reference."""
         client = self._client()
-        plurals = {
-            "MCPGroup": "mcpgroups",
-            "MCPServerEntry": "mcpserverentries",
-            "MCPServer": "mcpservers",
-            "MCPRemoteProxy": "mcpremoteproxies",
-            "MCPExternalAuthConfig": "mcpexternalauthconfigs",
-        }
-        resources = {
-            kind: create_namespaced_resource(TOOLHIVE_GROUP, "v1beta1", kind, plural)
-            for kind, plural in plurals.items()
-        }
+        resources = TOOLHIVE_RESOURCES
 
         def get(resource: Any, name: str) -> dict[str, Any] | None:
             try:
@@ -235,16 +254,11 @@ class ClusterDiscovery:
                 objects += [_as_dict(o) for o in listed_kind]
             listed = build_inventory(namespace, objects, f"namespace {namespace}")
             members, _ = select_members(listed, group, entry_names)
-            auth_names, config_maps, secrets = _collect_refs(raw for _, _, raw in members)
-            auth_configs_found = [
-                o
-                for o in (
-                    get(resources["MCPExternalAuthConfig"], n)
-                    for n in sorted(auth_names | set(auth_configs))
-                )
-                if o
-            ]
-            secrets |= _collect_refs(auth_configs_found)[2]
+            auth_configs_found, config_maps, secrets = _references(
+                (raw for _, _, raw in members),
+                auth_configs,
+                lambda name: get(resources["MCPExternalAuthConfig"], name),
+            )
             objects += auth_configs_found
             objects += [o for o in (get(ConfigMap, n) for n in sorted(config_maps)) if o]
             secret_keys = {}

@@ -19,22 +19,19 @@ def _represent_str(dumper: SafeRepresenter, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-class _PureDumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+def _dumper(base: type[yaml.SafeDumper] | type[yaml.CSafeDumper]) -> Any:
+    """`base` with our string style and without aliases (shared dicts are written out)."""
 
-
-_PureDumper.add_representer(str, _represent_str)
-_Dumper: type[yaml.SafeDumper] | type[yaml.CSafeDumper] = _PureDumper
-
-if yaml.__with_libyaml__:
-
-    class _LibyamlDumper(yaml.CSafeDumper):
+    class Dumper(base):  # pyright: ignore[reportGeneralTypeIssues] - a union of two bases
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
-    _LibyamlDumper.add_representer(str, _represent_str)
-    _Dumper = _LibyamlDumper
+    Dumper.add_representer(str, _represent_str)
+    return Dumper
+
+
+_PureDumper = _dumper(yaml.SafeDumper)
+_Dumper = _dumper(yaml.CSafeDumper) if yaml.__with_libyaml__ else _PureDumper
 
 _OPTIONS: dict[str, Any] = {
     "Dumper": _Dumper,

@@ -17,26 +17,16 @@ from typing import Any
 import pytest
 import yaml
 from lightkube import Client, codecs
-from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.core_v1 import Namespace
 
 from tests.e2e.cluster import Cluster, start
+from vmcp_components.discovery import TOOLHIVE_RESOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "snapshot.yaml"
 GROUP = "engineering-team"
 FIELD_MANAGER = "vmcp-e2e"
-PLURALS = {
-    "MCPGroup": "mcpgroups",
-    "MCPServerEntry": "mcpserverentries",
-    "MCPServer": "mcpservers",
-    "MCPRemoteProxy": "mcpremoteproxies",
-    "MCPExternalAuthConfig": "mcpexternalauthconfigs",
-}
-RESOURCES = {
-    kind: create_namespaced_resource("toolhive.stacklok.dev", "v1beta1", kind, plural)
-    for kind, plural in PLURALS.items()
-}
+RESOURCES = TOOLHIVE_RESOURCES
 _counter = itertools.count()
 
 
