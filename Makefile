@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench golden clean
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -31,14 +31,20 @@ e2e: setup
 	scripts/test-cluster build
 	$(PY) -m pytest -m e2e
 
-# Exit 3 from the build means "CLI and language host built, kubernetes provider not available".
+# The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
 engine-test: setup
-	scripts/pulumi-engine build || [ $$? -eq 3 ]
+	scripts/test-cluster build
+	scripts/pulumi-engine build
 	$(PY) -m pytest -m engine
 
 bench: setup
 	$(PY) bench/render_bench.py
 	$(PY) bench/component_bench.py
+
+engine-bench: setup
+	scripts/test-cluster build
+	scripts/pulumi-engine build
+	$(PY) bench/engine_bench.py --floor
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py

@@ -1,15 +1,13 @@
-"""The program under the real Pulumi CLI (v3.259.0) and Python language host from the Go proxy.
+"""The program's stack files under the real Pulumi CLI: config-schema validation and errors.
 
-What the real engine checks here that the mock engine cannot: that `Pulumi.yaml` and the stack
-files under `stacks/` pass the CLI's own config-schema validation, that the CLI enforces the
-schema, and that the program's own config errors reach the user cleanly. The kubernetes
-provider cannot be built here (the Go proxy refuses its module), so every preview stops when
-the provider is needed; these tests assert only what happens before that point.
+What the CLI checks before the program touches a cluster: that `Pulumi.yaml` and the stack
+files under `stacks/` pass its config-schema validation, that it enforces the schema, and that
+the program's own config errors reach the user without a traceback. The stacks point at a
+kubeconfig that does not exist, so no run gets as far as the cluster.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -17,35 +15,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE = ROOT / "scripts" / "pulumi-engine"
+from tests.engine.harness import ROOT, Engine
+
 pytestmark = pytest.mark.engine
-PARTIAL = 3  # scripts/pulumi-engine: CLI and language host built, provider not available
-
-
-@pytest.fixture(scope="session")
-def engine_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    build = subprocess.run([str(ENGINE), "build"], capture_output=True, text=True, check=False)
-    assert build.returncode in (0, PARTIAL), build.stderr[-3000:]
-    exports = subprocess.run(
-        [str(ENGINE), "env"], capture_output=True, text=True, check=True
-    ).stdout
-    env = dict(os.environ)
-    for line in exports.splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            env[key] = value.replace('"$PATH"', env["PATH"]).strip('"')
-        elif line.startswith("unset "):
-            env.pop(line.split()[1], None)
-    scratch = tmp_path_factory.mktemp("engine")
-    env.update(
-        # The v3.79 language host runs the first python3 on PATH: the project's venv.
-        PATH=f"{env['PATH'].split(':', 1)[0]}:{ROOT / '.venv' / 'bin'}:{env['PATH']}",
-        VIRTUAL_ENV=str(ROOT / ".venv"),
-        PULUMI_CONFIG_PASSPHRASE="engine-tests",
-        KUBECONFIG=str(scratch / "no-such-kubeconfig"),
-    )
-    return env
 
 
 @dataclass(frozen=True)
@@ -55,11 +27,15 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path, engine_env: dict[str, str]) -> Project:
+def project(tmp_path: Path, engine: Engine) -> Project:
     """A copy of the program (the CLI writes into stack files), with stacks dev and prod in a
     local file backend of its own."""
     (tmp_path / "state").mkdir()
-    env = {**engine_env, "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}"}
+    env = {
+        **engine.env,
+        "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
+        "KUBECONFIG": str(tmp_path / "no-such-kubeconfig"),
+    }
     for item in ("Pulumi.yaml", "__main__.py", "stacks"):
         source = ROOT / item
         if source.is_dir():
