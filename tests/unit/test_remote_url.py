@@ -1,6 +1,9 @@
 """SSRF rules for an entry's remoteUrl, with the entry controller's exact messages (§7.1).
 
 Checks: the messages for an empty URL, a bad scheme, no host and a URL that does not parse;
+URLs Go's net/url refuses (control characters, bad host bytes, percent-escapes in the host,
+colons and brackets out of place, bad ports and escapes), refused with where and how to fix;
+user information refused without echoing it; echoed values bounded;
 always-blocked IPs (loopback, this-network, link-local/metadata, IPv6 loopback, unspecified
 and link-local, IPv4-mapped forms) whatever allowPrivateEndpoint says; private ranges blocked
 unless allowPrivateEndpoint (and the neighbours just outside them allowed); always-blocked
@@ -9,6 +12,8 @@ blocked unless allowPrivateEndpoint; public names and `*.svc` allowed.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -158,7 +163,6 @@ ALWAYS_BLOCKED_NAMES = [
         "Metadata.Google.Internal",
         "metadata.google.internal",
     ),
-    ("http://user:pw@localhost/", "localhost", "localhost"),
 ]
 
 
@@ -214,3 +218,162 @@ def test_fully_qualified_trailing_dot_does_not_bypass_the_name_rules() -> None:
     assert _message("http://a.svc.cluster.local./") == _name(
         "a.svc.cluster.local.", "cluster.local"
     )
+
+
+# ─── what Go's net/url refuses (vmcp could not read config.yaml) ───
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "position"),
+    [
+        ("https://mcp.example.com/a\r\nb", "U+000D", 26),
+        ("https://mcp.example.com/a\nb", "U+000A", 26),
+        ("https://mcp\texample.com/", "U+0009", 12),
+        ("https://mcp.example.com/\x00", "U+0000", 25),
+        ("https://mcp.example.com/\x7f", "U+007F", 25),
+        ("https://mcp.example.com/#\x01", "U+0001", 26),  # Go lets this one through
+    ],
+)
+def test_control_characters_are_refused_with_their_position(
+    url: str, code: str, position: int
+) -> None:
+    assert _message(url) == (
+        f"remote URL is invalid: control character {code} at character {position}; "
+        "remove it (tabs and line breaks are not allowed anywhere in a URL)"
+    )
+
+
+@pytest.mark.parametrize("char", [" ", "^", "|", "\\", "`", "{", "}"])
+def test_host_bytes_go_refuses_are_invalid(char: str) -> None:
+    message = _message(f"https://mcp{char}example.com/mcp", allow_private=True)
+    assert message is not None
+    invalid = f"remote URL is invalid: invalid character {json.dumps(char)} in host name; "
+    assert message.startswith(invalid)
+    assert message.endswith("an IPv4 address or an IPv6 address in brackets")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://mcp%20example.com/", "https://mcp%25example.com/", "https://b%C3%BCcher.de/"]
+)
+def test_percent_escapes_in_the_host_are_invalid(url: str) -> None:
+    assert _message(url) == (
+        "remote URL is invalid: percent-escapes are not allowed in the host; write the host "
+        "name in plain ASCII (an international name in its xn-- punycode form)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://b\u00fccher.de/mcp", "b\\u00fccher.de"),
+        # Full-width letters: IDNA maps them to "localhost" before the lookup.
+        ("http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/", None),
+    ],
+)
+def test_non_ascii_hosts_are_refused(url: str, shown: str | None) -> None:
+    message = _message(url, allow_private=True)
+    assert message is not None
+    assert message.startswith("remote URL host is not allowed: host ")
+    assert "write it in ASCII, an international name in its xn-- punycode form" in message
+    if shown is not None:
+        assert f'host "{shown}" has non-ASCII characters' in message
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("https://[8.8.8.8]/", "the host in brackets is not an IPv6 address"),
+        ("https://[2001:db8::1::2]/", "the host in brackets is not an IPv6 address"),
+        ("https://[]/", "the host in brackets is not an IPv6 address"),
+        ("https://[2001:db8::1/", 'missing "]" after the IPv6 address in the host'),
+        ("https://a[2001:db8::1]/", '"[" in the host; brackets may only enclose'),
+        ("https://[2001:db8::1]x/", "the port after the host is not a number"),
+        ("https://mcp.example.com:8443x/", "the port after the host is not a number"),
+        ("https://mcp.example.com:99999/", "the port after the host is not a number"),
+        ("https://a:b:8443/", "the port after the host is not a number"),  # one colon, if any
+        ("https://::1:8443/", "the port after the host is not a number"),  # IPv6 needs brackets
+        ("https://mcp.example.com/%zz", '"%zz" in the path is not a percent-escape'),
+        ("https://mcp.example.com/a%2", '"%2" in the path is not a percent-escape'),
+        ("https://mcp.example.com/#%zz", '"%zz" in the fragment is not a percent-escape'),
+    ],
+)
+def test_hosts_ports_and_escapes_go_refuses_are_invalid(url: str, detail: str) -> None:
+    message = _message(url, allow_private=True)
+    assert message is not None
+    assert message.startswith(f"remote URL is invalid: {detail}")
+
+
+@pytest.mark.parametrize("url", ["https://:8443/", "https://./", "https://..:80/mcp"])
+def test_a_port_or_dots_without_a_host_has_no_valid_host(url: str) -> None:
+    # The controller checks Go's u.Host (":8443" is not empty) and lets "http://:8443/" through;
+    # Go's HTTP client then dials the local machine.
+    assert _message(url, allow_private=True) == "remote URL must have a valid host"
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_an_ipv6_zone_is_refused(allow_private: bool) -> None:
+    # The controller's net.ParseIP cannot read "::1%lo" and lets it through as a name.
+    for url in ("http://[::1%25lo]/", "https://[fd00::1%25eth0]:8443/"):
+        message = _message(url, allow_private)
+        assert message is not None
+        assert message.startswith(
+            "remote URL host is not allowed: the IPv6 address has a zone identifier"
+        )
+
+
+# ─── user information ───
+
+USERINFO = [
+    "https://user:password@mcp.example.com/mcp",
+    "https://s3cr3t-token@mcp.example.com/mcp",
+    "https://@mcp.example.com/mcp",
+    "https://user:p@ss@localhost/",
+    "https://mcp.example.com\\@evil.example.org/",
+]
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize("url", USERINFO)
+def test_user_information_is_refused_and_never_echoed(url: str, allow_private: bool) -> None:
+    assert _message(url, allow_private) == (
+        "remote URL must not contain user information (user:password@ before the host): it "
+        "would be copied into config.yaml and the stack outputs; remove it and pass "
+        "credentials with externalAuthConfigRef or headerForward.addHeadersFromSecret"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A "/" in the password ends the authority: Go then reads "pa" as a bad port.
+        "https://user:pa/ss@mcp.example.com/",
+        "https://user:pa ss/x@mcp.example.com/",
+        "https://user:pa%zz/x@mcp.example.com/",
+    ],
+)
+def test_a_password_cut_short_by_a_slash_is_not_echoed(url: str) -> None:
+    message = _message(url)
+    assert message is not None
+    assert "pa" not in message.replace("path", "").replace("pass credentials", "")
+    assert "user" not in message
+
+
+# ─── echoed values are bounded ───
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://" + "a" * 5000 + ".localhost/",
+        "http://" + "a" * 5000 + ".svc.cluster.local/",
+        "x" * 5000 + "://mcp.example.com/",
+        "https://mcp.example.com/%" + "z" * 5000,
+        "https://" + "\u00e4" * 5000 + "/",
+    ],
+)
+def test_echoed_values_are_cut_short(url: str) -> None:
+    message = _message(url)
+    assert message is not None
+    quoted = [part for part in message.split('"')[1::2] if len(part) > 20]
+    assert all(len(part) <= 103 for part in quoted), message
+    assert len(message) < 500
