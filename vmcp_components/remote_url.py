@@ -37,14 +37,42 @@ _ALWAYS_BLOCKED_HOSTS = (
 )
 _PRIVATE_HOSTS = ("cluster.local",)
 
+# What the controller lets through. Metadata endpoints: Alibaba Cloud, Azure's WireServer,
+# Oracle Cloud, AWS's IPv6 IMDS; GCP's short names and AWS's instance-data names.
+_METADATA_NETS = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in ("100.100.100.200/32", "168.63.129.16/32", "192.0.0.192/32", "fd00:ec2::254/128")
+)
+_METADATA_HOSTS = ("metadata", "metadata.goog", "instance-data")
+# IPv6 forms that carry an IPv4 address in their low 32 bits: IPv4-compatible and NAT64 /96.
+_LOW32_IPV4_NETS = tuple(
+    ipaddress.ip_network(cidr) for cidr in ("::/96", "64:ff9b::/96", "64:ff9b:1::/96")
+)
+# Translation ranges whose IPv4 cannot be read: Teredo (obfuscated), the rest of NAT64 local-use.
+_OPAQUE_NETS = tuple(ipaddress.ip_network(cidr) for cidr in ("2001::/32", "64:ff9b:1::/48"))
+_NEVER_ALLOWED = (
+    "it is never allowed, allowPrivateEndpoint does not change that; "
+    "point remoteUrl at the MCP server itself"
+)
+_PRIVATE_FIX = (
+    "if the entry is meant to reach a private or in-cluster endpoint, "
+    "set allowPrivateEndpoint: true on it"
+)
+
 _ECHO_LIMIT = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Go's getScheme: a letter, then letters, digits, "+", "-" or "."; a URL without one has none.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# A label inet_aton reads as a number: decimal, octal (leading 0) or hexadecimal (0x).
+_NUMERIC_LABEL = re.compile(r"0[xX][0-9A-Fa-f]*|[0-9]+")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _PORT = re.compile(r"[0-9]*")
 # The ASCII bytes other than letters and digits that Go's net/url accepts in a host name.
 _HOST_PUNCTUATION = frozenset("!\"$&'()*+,-.;<=>]_~")
+
+
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RemoteURLError(ValueError):
@@ -165,26 +193,72 @@ def _host(url: str) -> str:
     return _plain_host(authority)
 
 
-def _blocked_ip(host: str, allow_private: bool) -> str | None:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
+def _blocked_by(address: _Address, allow_private: bool) -> _Network | None:
+    networks = _ALWAYS_BLOCKED_NETS + _METADATA_NETS + (() if allow_private else _PRIVATE_NETS)
+    return next((net for net in networks if _holds(net, address)), None)
+
+
+def _holds(network: _Network, address: _Address) -> bool:
+    return address.version == network.version and address in network
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a 6to4, NAT64 /96 or IPv4-compatible address reaches, if any."""
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(_holds(network, address) for network in _LOW32_IPV4_NETS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
+
+
+def _ip_problem(host: str, address: _Address, allow_private: bool) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    networks = _ALWAYS_BLOCKED_NETS + (() if allow_private else _PRIVATE_NETS)
-    for network in networks:
-        if address.version == network.version and address in network:
-            return f"IP address {host} falls within blocked range {network}"
-    return ""
+    network = _blocked_by(address, allow_private)
+    if network in _METADATA_NETS:
+        return f"IP address {host} is a cloud metadata endpoint; {_NEVER_ALLOWED}"
+    if network is not None:
+        return f"IP address {host} falls within blocked range {network}"
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    embedded = _embedded_ipv4(address)
+    if embedded is not None and (network := _blocked_by(embedded, allow_private)):
+        fix = _PRIVATE_FIX if network in _PRIVATE_NETS else _NEVER_ALLOWED
+        return (
+            f"IP address {host} reaches IPv4 address {embedded}, which falls within blocked "
+            f"range {network}; {fix}"
+        )
+    if network := next((net for net in _OPAQUE_NETS if _holds(net, address)), None):
+        return (
+            f"IP address {host} falls within translation range {network} (Teredo or NAT64), "
+            f"whose IPv4 destination cannot be read from the address; {_NEVER_ALLOWED}"
+        )
+    return None
 
 
-def _blocked_hostname(host: str, allow_private: bool) -> str | None:
-    lowered = host.lower().rstrip(".")
-    names = _ALWAYS_BLOCKED_HOSTS + (() if allow_private else _PRIVATE_HOSTS)
-    for name in names:
-        if lowered == name or lowered.endswith("." + name):
-            return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(name)}"
+def _suffix_match(name: str, blocked_names: tuple[str, ...]) -> str | None:
+    return next((b for b in blocked_names if name == b or name.endswith("." + b)), None)
+
+
+def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
+    """What is wrong with hostname `host`; `name` is it lower-cased, without trailing dots."""
+    if blocked := _suffix_match(name, _ALWAYS_BLOCKED_HOSTS):
+        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+    if _suffix_match(name, _METADATA_HOSTS) or (
+        name.startswith("instance-data.") and name.endswith(".internal")
+    ):
+        return f"hostname {_quoted(host)} is a cloud metadata endpoint; {_NEVER_ALLOWED}"
+    if allow_private:
+        return None
+    if blocked := _suffix_match(name, _PRIVATE_HOSTS):
+        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+    if name.endswith(".svc"):
+        return f'hostname {_quoted(host)} is an in-cluster service name (".svc"); {_PRIVATE_FIX}'
+    if "." not in name:
+        return (
+            f"hostname {_quoted(host)} has no dot, so the pod's DNS search path resolves it "
+            f"in the cluster; {_PRIVATE_FIX}"
+        )
     return None
 
 
@@ -193,10 +267,23 @@ def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
     if not url:
         raise RemoteURLError("remote URL must not be empty")
     host = _host(url)
-    if not host.rstrip("."):
+    name = host.rstrip(".").lower()
+    if not name:
         raise RemoteURLError("remote URL must have a valid host")
-    detail = _blocked_ip(host, allow_private_endpoint)
-    if detail is None:
-        detail = _blocked_hostname(host, allow_private_endpoint)
-    if detail:
-        raise RemoteURLError(f"remote URL host is not allowed: {detail}")
+    address: _Address | None = None
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        if all(_NUMERIC_LABEL.fullmatch(label) for label in name.split(".")):
+            raise RemoteURLError(
+                f"remote URL host is not allowed: host {_quoted(host)} is an IPv4 address in a "
+                "non-standard form (hexadecimal, octal or fewer than four numbers), which some "
+                "resolvers read as another address (127.1 as 127.0.0.1); write it as four "
+                "decimal numbers, a.b.c.d, or use a DNS name"
+            ) from None
+    if address is None:
+        problem = _name_problem(host, name, allow_private_endpoint)
+    else:
+        problem = _ip_problem(host, address, allow_private_endpoint)
+    if problem:
+        raise RemoteURLError(f"remote URL host is not allowed: {problem}")

@@ -8,7 +8,10 @@ always-blocked IPs (loopback, this-network, link-local/metadata, IPv6 loopback, 
 and link-local, IPv4-mapped forms) whatever allowPrivateEndpoint says; private ranges blocked
 unless allowPrivateEndpoint (and the neighbours just outside them allowed); always-blocked
 hostnames, exact or as a suffix, case-insensitive, reported as written; `*.cluster.local`
-blocked unless allowPrivateEndpoint; public names and `*.svc` allowed.
+blocked unless allowPrivateEndpoint; public names allowed. Beyond the controller: cloud
+metadata names and addresses (never relaxed), IPv6 forms that reach a blocked IPv4 (NAT64,
+6to4, IPv4-compatible) or whose IPv4 cannot be read (Teredo), numeric IPv4 forms other than
+a.b.c.d, and in-cluster names (`*.svc`, no dot) unless allowPrivateEndpoint.
 """
 
 from __future__ import annotations
@@ -125,7 +128,11 @@ def test_private_ranges_are_allowed_with_allow_private_endpoint(
         "https://1.1.1.1/",
         "https://[2001:db8::1]/",
         "https://[fec0::1]/",  # just above fe80::/10
-        "https://[::127.0.0.1]/",  # IPv4-compatible, not IPv4-mapped: not normalised
+        "https://[::8.8.8.8]/",  # IPv4-compatible, embedding a public address
+        "https://[64:ff9b::808:808]/",  # NAT64 of 8.8.8.8
+        "https://[2002:808:808::1]/",  # 6to4 of 8.8.8.8
+        "https://100.100.100.201/",
+        "https://168.63.129.17/",
     ],
 )
 def test_public_and_neighbouring_ips_are_allowed(url: str) -> None:
@@ -197,8 +204,13 @@ def test_cluster_local_names_are_allowed_with_allow_private_endpoint(url: str, h
         "https://mcp.context7.com/mcp",
         "http://mcp.example.com:8080/sse",
         "https://internal-mcp.corp:8443/mcp",
-        "http://my-svc.my-ns.svc:8080/mcp",  # *.svc without the cluster domain
         "http://my-svc.my-ns/",
+        "https://svc.example.com/",
+        "https://metadata.example.com/",
+        "https://instance-data.example.com/",
+        "https://google.metadata.example/",
+        "https://1.2.3.example.com/",
+        "https://0x7f.example.com/",
         "https://notlocalhost.com/",  # a suffix match needs the dot
         "https://localhost.example.com/",
         "https://evilcluster.local/",
@@ -377,3 +389,168 @@ def test_echoed_values_are_cut_short(url: str) -> None:
     quoted = [part for part in message.split('"')[1::2] if len(part) > 20]
     assert all(len(part) <= 103 for part in quoted), message
     assert len(message) < 500
+
+
+# ─── beyond the controller: metadata, IPv6 translations, numeric forms, in-cluster names ───
+
+NEVER = (
+    "it is never allowed, allowPrivateEndpoint does not change that; "
+    "point remoteUrl at the MCP server itself"
+)
+PRIVATE_FIX = (
+    "if the entry is meant to reach a private or in-cluster endpoint, "
+    "set allowPrivateEndpoint: true on it"
+)
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://metadata/computeMetadata/v1/", "metadata"),
+        ("http://metadata.goog/computeMetadata/v1/", "metadata.goog"),
+        ("http://Metadata.Goog./", "Metadata.Goog."),
+        ("http://instance-data/latest/meta-data/", "instance-data"),
+        ("http://instance-data.ec2.internal/latest/", "instance-data.ec2.internal"),
+        (
+            "http://instance-data.eu-west-1.compute.internal/",
+            "instance-data.eu-west-1.compute.internal",
+        ),
+    ],
+)
+def test_cloud_metadata_names_are_always_blocked(url: str, host: str, allow_private: bool) -> None:
+    assert _message(url, allow_private) == (
+        f'{PREFIX}hostname "{host}" is a cloud metadata endpoint; {NEVER}'
+    )
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://100.100.100.200/latest/meta-data/", "100.100.100.200"),
+        ("http://168.63.129.16/machine?comp=goalstate", "168.63.129.16"),
+        ("http://192.0.0.192/latest/", "192.0.0.192"),
+        ("http://[fd00:ec2::254]/latest/meta-data/", "fd00:ec2::254"),
+        ("http://[FD00:EC2:0::254]/", "FD00:EC2:0::254"),
+        ("http://[::ffff:100.100.100.200]/", "::ffff:100.100.100.200"),
+    ],
+)
+def test_cloud_metadata_addresses_are_always_blocked(
+    url: str, host: str, allow_private: bool
+) -> None:
+    assert (
+        _message(url, allow_private)
+        == f"{PREFIX}IP address {host} is a cloud metadata endpoint; {NEVER}"
+    )
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize(
+    ("host", "ipv4", "cidr"),
+    [
+        ("64:ff9b::7f00:1", "127.0.0.1", "127.0.0.0/8"),  # NAT64 well-known prefix
+        ("64:ff9b::169.254.169.254", "169.254.169.254", "169.254.0.0/16"),
+        ("64:ff9b:1::a9fe:a9fe", "169.254.169.254", "169.254.0.0/16"),  # NAT64 local-use /96
+        ("64:ff9b::6464:64c8", "100.100.100.200", "100.100.100.200/32"),
+        ("::127.0.0.1", "127.0.0.1", "127.0.0.0/8"),  # IPv4-compatible
+        ("::a9fe:a9fe", "169.254.169.254", "169.254.0.0/16"),
+        ("2002:7f00:1::", "127.0.0.1", "127.0.0.0/8"),  # 6to4
+        ("2002:a9fe:a9fe::1", "169.254.169.254", "169.254.0.0/16"),
+    ],
+)
+def test_ipv6_forms_of_always_blocked_ipv4_are_blocked(
+    host: str, ipv4: str, cidr: str, allow_private: bool
+) -> None:
+    assert _message(f"http://[{host}]/", allow_private) == (
+        f"{PREFIX}IP address {host} reaches IPv4 address {ipv4}, which falls within blocked "
+        f"range {cidr}; {NEVER}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "ipv4", "cidr"),
+    [
+        ("64:ff9b::a00:1", "10.0.0.1", "10.0.0.0/8"),
+        ("::192.168.1.1", "192.168.1.1", "192.168.0.0/16"),
+        ("2002:ac10:1::", "172.16.0.1", "172.16.0.0/12"),
+    ],
+)
+def test_ipv6_forms_of_private_ipv4_follow_allow_private_endpoint(
+    host: str, ipv4: str, cidr: str
+) -> None:
+    assert _message(f"https://[{host}]/") == (
+        f"{PREFIX}IP address {host} reaches IPv4 address {ipv4}, which falls within blocked "
+        f"range {cidr}; {PRIVATE_FIX}"
+    )
+    assert _message(f"https://[{host}]/", allow_private=True) is None
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize(
+    ("host", "cidr"),
+    [("2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001::/32"), ("64:ff9b:1:2::1", "64:ff9b:1::/48")],
+)
+def test_translation_ranges_that_hide_their_ipv4_are_always_blocked(
+    host: str, cidr: str, allow_private: bool
+) -> None:
+    assert _message(f"https://[{host}]/", allow_private) == (
+        f"{PREFIX}IP address {host} falls within translation range {cidr} (Teredo or NAT64), "
+        f"whose IPv4 destination cannot be read from the address; {NEVER}"
+    )
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "2130706433",
+        "0x7f.1",
+        "0177.0.0.1",
+        "127.1",
+        "0",
+        "0x7f000001",
+        "127.0.0.01",
+        "10.1",
+        "1.2.3.4.5",
+        "0x.0",
+    ],
+)
+def test_numeric_ipv4_forms_other_than_dotted_decimal_are_refused(
+    host: str, allow_private: bool
+) -> None:
+    assert _message(f"http://{host}:8080/mcp", allow_private) == (
+        f'{PREFIX}host "{host}" is an IPv4 address in a non-standard form (hexadecimal, octal '
+        "or fewer than four numbers), which some resolvers read as another address (127.1 as "
+        "127.0.0.1); write it as four decimal numbers, a.b.c.d, or use a DNS name"
+    )
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+def test_a_trailing_dot_does_not_hide_an_ip_address(allow_private: bool) -> None:
+    assert _message("http://127.0.0.1./", allow_private) == _ip("127.0.0.1.", "127.0.0.0/8")
+
+
+IN_CLUSTER_NAMES = [
+    ("https://vault.vault.svc:8200/mcp", "vault.vault.svc", '(".svc")'),
+    ("https://My-Svc.NS.SVC./", "My-Svc.NS.SVC.", '(".svc")'),
+    ("http://vault:8200/", "vault", "has no dot"),
+    ("http://svc/", "svc", "has no dot"),
+    ("http://mcp-proxy./mcp", "mcp-proxy.", "has no dot"),
+]
+
+
+@pytest.mark.parametrize(("url", "host", "why"), IN_CLUSTER_NAMES)
+def test_in_cluster_names_are_blocked_by_default(url: str, host: str, why: str) -> None:
+    message = _message(url)
+    assert message is not None
+    assert message.startswith(f'{PREFIX}hostname "{host}" ')
+    assert why in message
+    assert message.endswith(PRIVATE_FIX)
+
+
+@pytest.mark.parametrize(("url", "host", "why"), IN_CLUSTER_NAMES)
+def test_in_cluster_names_are_allowed_with_allow_private_endpoint(
+    url: str, host: str, why: str
+) -> None:
+    assert _message(url, allow_private=True) is None
