@@ -6,10 +6,14 @@ characters, a host made of the bytes Go accepts, at most one colon outside brack
 inside brackets, well-formed percent-escapes in the path and fragment. No user information
 either: it would be copied into the ConfigMap and the stack outputs.
 
-Then the host is checked as the ToolHive entry controller checks it, with its messages. No DNS
-resolution and no network: literal IPs are checked against blocked ranges, hostnames against
-blocked internal names. `allowPrivateEndpoint` relaxes RFC 1918, ULA and `*.cluster.local`,
-never loopback, link-local, metadata or the Kubernetes API service.
+Then the host is checked, with no DNS resolution and no network. First as the ToolHive entry
+controller checks it, with its exact messages: literal IPs against blocked ranges, hostnames
+against blocked internal names; `allowPrivateEndpoint` relaxes RFC 1918, ULA and
+`*.cluster.local`, never loopback, link-local or the Kubernetes API service. Then for what the
+controller lets through, with messages that say how to fix: cloud metadata and loopback names
+and addresses (never relaxed), IPv6 forms that reach a blocked IPv4, numeric IPv4 forms other
+than a.b.c.d, non-ASCII names and IPv6 zones; in-cluster names (`*.svc`, a single label)
+unless `allowPrivateEndpoint`.
 
 Echoed values are cut to `_ECHO_LIMIT` characters and never include the user information.
 """
@@ -44,6 +48,8 @@ _METADATA_NETS = tuple(
     for cidr in ("100.100.100.200/32", "168.63.129.16/32", "192.0.0.192/32", "fd00:ec2::254/128")
 )
 _METADATA_HOSTS = ("metadata", "metadata.goog", "instance-data")
+# Kubelet writes the first two into every pod's /etc/hosts, for ::1.
+_LOOPBACK_HOSTS = ("ip6-localhost", "ip6-loopback", "localhost.localdomain")
 # IPv6 forms that carry an IPv4 address in their low 32 bits: IPv4-compatible and NAT64 /96.
 _LOW32_IPV4_NETS = tuple(
     ipaddress.ip_network(cidr) for cidr in ("::/96", "64:ff9b::/96", "64:ff9b:1::/96")
@@ -79,12 +85,14 @@ class RemoteURLError(ValueError):
     """The remote URL is malformed or points somewhere an entry may not reach."""
 
 
+def _shown(value: str) -> str:
+    """`value` escaped as in a JSON string and cut to `_ECHO_LIMIT` characters."""
+    escaped = json.dumps(value)[1:-1]
+    return escaped[:_ECHO_LIMIT] + "..." if len(escaped) > _ECHO_LIMIT else escaped
+
+
 def _quoted(value: str) -> str:
-    """`value` as a double-quoted, escaped string of at most `_ECHO_LIMIT` characters inside."""
-    inner = json.dumps(value)[1:-1]
-    if len(inner) > _ECHO_LIMIT:
-        inner = inner[:_ECHO_LIMIT] + "..."
-    return f'"{inner}"'
+    return f'"{_shown(value)}"'
 
 
 def _invalid(detail: str) -> RemoteURLError:
@@ -212,6 +220,7 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 
 def _ip_problem(host: str, address: _Address, allow_private: bool) -> str | None:
+    host = _shown(host)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     network = _blocked_by(address, allow_private)
@@ -248,6 +257,8 @@ def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
         name.startswith("instance-data.") and name.endswith(".internal")
     ):
         return f"hostname {_quoted(host)} is a cloud metadata endpoint; {_NEVER_ALLOWED}"
+    if _suffix_match(name, _LOOPBACK_HOSTS):
+        return f"hostname {_quoted(host)} is a loopback name; {_NEVER_ALLOWED}"
     if allow_private:
         return None
     if blocked := _suffix_match(name, _PRIVATE_HOSTS):
@@ -256,8 +267,8 @@ def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
         return f'hostname {_quoted(host)} is an in-cluster service name (".svc"); {_PRIVATE_FIX}'
     if "." not in name:
         return (
-            f"hostname {_quoted(host)} has no dot, so the pod's DNS search path resolves it "
-            f"in the cluster; {_PRIVATE_FIX}"
+            f"hostname {_quoted(host)} is a single label, which only the pod's DNS search "
+            f"path resolves, to an in-cluster name; {_PRIVATE_FIX}"
         )
     return None
 

@@ -529,14 +529,24 @@ def test_numeric_ipv4_forms_other_than_dotted_decimal_are_refused(
 @pytest.mark.parametrize("allow_private", [False, True])
 def test_a_trailing_dot_does_not_hide_an_ip_address(allow_private: bool) -> None:
     assert _message("http://127.0.0.1./", allow_private) == _ip("127.0.0.1.", "127.0.0.0/8")
+    message = _message("http://127.0.0.1" + "." * 5000 + "/", allow_private)
+    assert message == _ip("127.0.0.1" + "." * 91 + "...", "127.0.0.0/8")
+
+
+@pytest.mark.parametrize("allow_private", [False, True])
+@pytest.mark.parametrize("host", ["ip6-localhost", "IP6-Loopback.", "localhost.localdomain"])
+def test_loopback_names_are_always_blocked(host: str, allow_private: bool) -> None:
+    assert _message(f"http://{host}:8080/", allow_private) == (
+        f'{PREFIX}hostname "{host}" is a loopback name; {NEVER}'
+    )
 
 
 IN_CLUSTER_NAMES = [
     ("https://vault.vault.svc:8200/mcp", "vault.vault.svc", '(".svc")'),
     ("https://My-Svc.NS.SVC./", "My-Svc.NS.SVC.", '(".svc")'),
-    ("http://vault:8200/", "vault", "has no dot"),
-    ("http://svc/", "svc", "has no dot"),
-    ("http://mcp-proxy./mcp", "mcp-proxy.", "has no dot"),
+    ("http://vault:8200/", "vault", "is a single label"),
+    ("http://svc/", "svc", "is a single label"),
+    ("http://mcp-proxy./mcp", "mcp-proxy.", "is a single label"),
 ]
 
 
