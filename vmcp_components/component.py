@@ -1,40 +1,63 @@
 """`VirtualMCPServer`: the Pulumi component that reads a group's backends and deploys vMCP.
 
-At construction it asks discovery which objects exist (plain values), declares one get-call
-per object (so `pulumi preview` lists the reads and the stack records them), runs the pure
-`render` over what the reads return, and declares the rendered objects one to one as
-pulumi_kubernetes resources. Every child's inputs come from that one rendering, so when it
-fails (zero usable backends, a skip under `strict`, a group too large) no child is registered
-and nothing in the cluster changes.
+Its children (ConfigMap, Deployment, Service and, unless an existing service account is used,
+ServiceAccount, Role and RoleBinding) are always declared, so `pulumi preview` shows them even
+when the cluster, the namespace or the group's members are still to be created by the same
+program. Their inputs come from one rendering, made once the component's inputs are known and
+every resource in `opts.depends_on` exists: discovery (lightkube, on the same cluster as the
+provider) names the objects to read, one get-call per object records them in the stack, and the
+pure `render` turns the reads into the objects. What cannot be known in preview stays unknown.
+When the rendering fails (zero usable backends, a skip under `strict`, a group too large), no
+child reaches the engine and nothing in the cluster changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pydantic import ValidationError
 
 from vmcp_components.args import VirtualMCPServerArgs, check_vmcp_name
 from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
+from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
 from vmcp_components.reads import READ_CLASSES, read_value
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
+CLUSTER_KEYS = ("kubeconfig", "context")
 
 
-def default_discovery() -> ClusterDiscovery:
-    """Discovery through the default kubernetes provider's own settings (or $KUBECONFIG)."""
-    config = pulumi.Config("kubernetes")
-    return ClusterDiscovery(kubeconfig=config.get("kubeconfig"), context=config.get("context"))
+class ClusterInputs(TypedDict, total=False):
+    """Where the group lives; each value may be a `pulumi.Input` (known later)."""
+
+    namespace: pulumi.Input[str]
+    group: pulumi.Input[str]
+    entries: pulumi.Input[Sequence[pulumi.Input[str]]]
+    kubeconfig: pulumi.Input[str]
+    """A kubeconfig path or its contents, as the kubernetes provider takes it."""
+    context: pulumi.Input[str]
+
+
+class ComponentError(VmcpError):
+    """The component was given arguments it cannot work with."""
 
 
 class VirtualMCPServer(pulumi.ComponentResource):
     """vMCP in static mode for one MCPGroup: ConfigMap, Deployment, RBAC and Service."""
+
+    config_map: k8s.core.v1.ConfigMap
+    deployment: k8s.apps.v1.Deployment
+    service: k8s.core.v1.Service
+    service_account: k8s.core.v1.ServiceAccount | None
+    """None when the vMCP runs as an existing service account (`serviceAccount`)."""
+    role: k8s.rbac.v1.Role | None
+    role_binding: k8s.rbac.v1.RoleBinding | None
 
     discovered_backends: pulumi.Output[list[dict[str, Any]]]
     """Backends written to config.yaml: name, kind, type, url, transport, status, authType, ..."""
@@ -45,7 +68,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
     config_checksum: pulumi.Output[str]
     """SHA-256 of the config ConfigMap (its content-checksum annotation)."""
     url: pulumi.Output[str]
-    """In-cluster URL of the vMCP Service."""
+    """In-cluster URL of the vMCP Service; resolves once the Service exists."""
     config_map_name: pulumi.Output[str]
     deployment_name: pulumi.Output[str]
 
@@ -57,39 +80,29 @@ class VirtualMCPServer(pulumi.ComponentResource):
         *,
         discovery: Discovery | None = None,
     ) -> None:
+        """Declare the vMCP for `args` (the model, or a mapping whose `namespace`, `group`,
+        `entries`, `kubeconfig` and `context` may be `pulumi.Input`s); `discovery` replaces the
+        lightkube discovery (tests)."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        self._args = (
-            args
-            if isinstance(args, VirtualMCPServerArgs)
-            else VirtualMCPServerArgs.model_validate(args)
-        )
-        self._vmcp_name = check_vmcp_name(self._args.name or name)
-        plan = (discovery or default_discovery()).discover(
-            self._args.namespace,
-            self._args.group,
-            self._args.entries,
-            sorted(
-                auth.external_auth_config_ref.name
-                for auth in [
-                    self._args.outgoing_auth.default,
-                    *self._args.outgoing_auth.backends.values(),
-                ]
-                if auth is not None and auth.external_auth_config_ref is not None
-            ),
-        )
-        rendering = self._declare_reads(name, plan).apply(self._render)
-        children = self._declare_children(name, rendering)
+        settings, cluster = _split_args(args)
+        self._vmcp_name = check_vmcp_name(_plain(settings, "name") or name)
+        self._service_account = _plain(settings, "serviceAccount")
+        self._dry_run = pulumi.runtime.is_dry_run()
+        self._waits_on_others = bool(opts and opts.depends_on)
+        if discovery is None and "kubeconfig" not in cluster:
+            self._refuse_a_second_cluster()
+        self._discovery = discovery
+        rendering = self._rendering(name, settings, cluster, opts)
+        self._declare_children(name, rendering)
 
         status = rendering.apply(lambda r: r.status)
         self.discovered_backends = status.apply(lambda s: s["discoveredBackends"])
         self.backend_count = status.apply(lambda s: s["backendCount"])
         self.skipped_backends = status.apply(lambda s: s["skippedBackends"])
         self.config_checksum = status.apply(lambda s: s["configChecksum"])
-        self.url = status.apply(lambda s: s["url"])
-        config_map = cast(k8s.core.v1.ConfigMap, children["ConfigMap"])
-        deployment = cast(k8s.apps.v1.Deployment, children["Deployment"])
-        self.config_map_name = config_map.metadata.apply(lambda m: m.name or "")
-        self.deployment_name = deployment.metadata.apply(lambda m: m.name or "")
+        self.url = pulumi.Output.all(self.service.id, status).apply(lambda v: v[1]["url"])
+        self.config_map_name = self.config_map.metadata.apply(lambda m: m.name or "")
+        self.deployment_name = self.deployment.metadata.apply(lambda m: m.name or "")
         self.register_outputs(
             {
                 "discoveredBackends": self.discovered_backends,
@@ -101,6 +114,64 @@ class VirtualMCPServer(pulumi.ComponentResource):
                 "deploymentName": self.deployment_name,
             }
         )
+
+    def _refuse_a_second_cluster(self) -> None:
+        """Discovery must list the cluster the provider writes to: with an explicit kubernetes
+        provider, only the caller knows which cluster that is."""
+        if self.get_provider("kubernetes::") is None:
+            return
+        raise ComponentError(
+            f"VirtualMCPServer {self._vmcp_name}: an explicit kubernetes provider was given but no "
+            "kubeconfig, so discovery cannot know which cluster to list. Pass the provider's "
+            "kubeconfig (and context) to the component as `kubeconfig`/`context`, or drop the "
+            "explicit provider and set `kubernetes:kubeconfig`/`kubernetes:context` in the stack "
+            "config for the default provider."
+        )
+
+    def _rendering(
+        self,
+        name: str,
+        settings: VirtualMCPServerArgs | dict[str, Any],
+        cluster: dict[str, Any],
+        opts: pulumi.ResourceOptions | None,
+    ) -> pulumi.Output[Rendering]:
+        """The rendering, once the inputs are known and every `depends_on` resource exists.
+
+        `self.urn` resolves only after the engine has finished every resource in
+        `opts.depends_on` (for a component there, its children); the ids of the custom
+        resources listed there are unknown in preview when they are about to change.
+        """
+        depends_on = opts.depends_on if opts else None
+        dependencies = depends_on if isinstance(depends_on, Sequence) else []
+        ids = [d.id for d in dependencies if isinstance(d, pulumi.CustomResource)]
+        # The kubeconfig is used in memory to list the cluster and never stored by this
+        # component; its secretness must not spread to the rendered objects.
+        resolved = pulumi.Output.all(
+            pulumi.Output.unsecret(pulumi.Output.from_input(cluster)),
+            pulumi.Output.from_input(settings),
+            _waiting_only(self.urn),
+            *ids,
+        )
+        return resolved.apply(lambda values: self._discover_and_read(name, *values[:2]))
+
+    def _discover_and_read(
+        self, name: str, cluster: dict[str, Any], settings: VirtualMCPServerArgs | dict[str, Any]
+    ) -> pulumi.Output[Rendering]:
+        args = self._validated(settings)
+        discovery = self._discovery or _cluster_discovery(cluster)
+        try:
+            plan = discovery.discover(args.namespace, args.group, args.entries, _auth_refs(args))
+        except VmcpError as error:
+            raise self._error(str(error)) from None
+        if plan.group is None and self._dry_run and self._waits_on_others:
+            pulumi.log.info(
+                f"MCPGroup {args.group!r} does not exist yet in namespace {args.namespace!r}; "
+                "it may be created by this program: the objects are shown as unknown",
+                resource=self,
+            )
+            return _unknown()
+        inventory = self._declare_reads(name, plan)
+        return inventory.apply(lambda inv: self._render(inv, args))
 
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
@@ -130,62 +201,143 @@ class VirtualMCPServer(pulumi.ComponentResource):
             )
         )
 
-    def _render(self, inventory: Inventory) -> Rendering:
+    def _render(self, inventory: Inventory, args: VirtualMCPServerArgs) -> Rendering:
         try:
-            rendering = render(inventory, self._vmcp_name, self._args)
+            rendering = render(inventory, self._vmcp_name, args)
         except VmcpError as error:
-            raise pulumi.RunError(f"VirtualMCPServer {self._vmcp_name}: {error}") from None
+            raise self._error(str(error)) from None
         for skipped in rendering.derivation.skipped:
             pulumi.log.warn(
                 f'skipped {skipped.kind} "{skipped.name}": {skipped.reason}', resource=self
             )
         return rendering
 
-    def _declare_children(
-        self, name: str, rendering: pulumi.Output[Rendering]
-    ) -> dict[str, pulumi.CustomResource]:
-        """The rendered objects, one resource each, named `<name>-<role>` and parented here."""
+    def _validated(self, settings: VirtualMCPServerArgs | dict[str, Any]) -> VirtualMCPServerArgs:
+        if isinstance(settings, VirtualMCPServerArgs):
+            return settings
+        try:
+            return VirtualMCPServerArgs.model_validate(settings)
+        except ValidationError as error:
+            raise self._error(describe_validation_error(error)) from None
 
-        def part(kind: str, key: str) -> pulumi.Output[Any]:
-            return rendering.apply(lambda r: r.object(kind)[key])
+    def _error(self, message: str) -> pulumi.RunError:
+        return pulumi.RunError(f"VirtualMCPServer {self._vmcp_name}: {message}")
+
+    def _declare_children(self, name: str, rendering: pulumi.Output[Rendering]) -> None:
+        """The rendered objects, one resource each, named `<name>-<role>` and parented here."""
 
         def declare(
             kind: str,
             suffix: str,
-            factory: Callable[..., pulumi.CustomResource],
+            factory: Callable[..., Any],
             keys: Sequence[str],
-            depends_on: Sequence[pulumi.Resource] = (),
-        ) -> pulumi.CustomResource:
-            inputs = {snake_case(key): part(kind, key) for key in ("metadata", *keys)}
-            opts = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
+            depends_on: Sequence[pulumi.Resource | None] = (),
+        ) -> Any:
+            inputs = {
+                snake_case(key): rendering.apply(lambda r, k=key: r.object(kind)[k])
+                for key in ("metadata", *keys)
+            }
+            opts = pulumi.ResourceOptions(
+                parent=self, depends_on=[d for d in depends_on if d is not None]
+            )
             return factory(f"{name}-{suffix}", opts=opts, **inputs)
 
-        children: dict[str, pulumi.CustomResource] = {}
-        if self._args.service_account is None:
-            children["ServiceAccount"] = declare(
+        self.service_account = self.role = self.role_binding = None
+        if self._service_account is None:
+            self.service_account = declare(
                 "ServiceAccount", "service-account", k8s.core.v1.ServiceAccount, []
             )
-            children["Role"] = declare("Role", "role", k8s.rbac.v1.Role, ["rules"])
-            children["RoleBinding"] = declare(
+            self.role = declare("Role", "role", k8s.rbac.v1.Role, ["rules"])
+            self.role_binding = declare(
                 "RoleBinding",
                 "role-binding",
                 k8s.rbac.v1.RoleBinding,
                 ["roleRef", "subjects"],
-                depends_on=[children["Role"], children["ServiceAccount"]],
+                depends_on=[self.role, self.service_account],
             )
-        children["ConfigMap"] = declare("ConfigMap", "config", k8s.core.v1.ConfigMap, ["data"])
-        children["Deployment"] = declare(
+        self.config_map = declare("ConfigMap", "config", k8s.core.v1.ConfigMap, ["data"])
+        self.deployment = declare(
             "Deployment",
             "deployment",
             k8s.apps.v1.Deployment,
             ["spec"],
-            depends_on=[
-                children["ConfigMap"],
-                *(c for k, c in children.items() if k == "RoleBinding"),
-            ],
+            depends_on=[self.config_map, self.role_binding],
         )
-        children["Service"] = declare("Service", "service", k8s.core.v1.Service, ["spec"])
-        return children
+        self.service = declare("Service", "service", k8s.core.v1.Service, ["spec"])
+
+
+def _split_args(
+    args: VirtualMCPServerArgs | Mapping[str, Any],
+) -> tuple[VirtualMCPServerArgs | dict[str, Any], dict[str, Any]]:
+    """(the settings, the kubeconfig/context Inputs); settings with no Input in them are
+    validated here, so a bad argument fails where the caller made it."""
+    if isinstance(args, VirtualMCPServerArgs):
+        return args, {}
+    settings = {key: value for key, value in args.items() if key not in CLUSTER_KEYS}
+    cluster = {key: args[key] for key in CLUSTER_KEYS if args.get(key) is not None}
+    if not _holds_outputs(settings):
+        try:
+            return VirtualMCPServerArgs.model_validate(settings), cluster
+        except ValidationError as error:
+            raise ComponentError(f"VirtualMCPServer: {describe_validation_error(error)}") from None
+    for key in ("name", "serviceAccount", "service_account"):
+        if isinstance(settings.get(key), pulumi.Output):
+            raise ComponentError(f"VirtualMCPServer: `{key}` must be a plain value, not an Output")
+    return settings, cluster
+
+
+def _holds_outputs(value: Any) -> bool:
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_outputs(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_outputs(v) for v in value)
+    return False
+
+
+def _plain(settings: VirtualMCPServerArgs | Mapping[str, Any], key: str) -> Any:
+    """A setting that decides what is declared (the name, the service account): never an Input."""
+    if isinstance(settings, VirtualMCPServerArgs):
+        return getattr(settings, snake_case(key))
+    return settings.get(key, settings.get(snake_case(key)))
+
+
+def _auth_refs(args: VirtualMCPServerArgs) -> list[str]:
+    """Auth configs named by the outgoingAuth settings, read next to the members' own."""
+    return sorted(
+        auth.external_auth_config_ref.name
+        for auth in [args.outgoing_auth.default, *args.outgoing_auth.backends.values()]
+        if auth is not None and auth.external_auth_config_ref is not None
+    )
+
+
+def _cluster_discovery(cluster: Mapping[str, Any]) -> ClusterDiscovery:
+    """Discovery on the cluster of the given kubeconfig/context, else the default provider's."""
+    if cluster.get("kubeconfig") is not None:
+        return ClusterDiscovery(kubeconfig=cluster["kubeconfig"], context=cluster.get("context"))
+    config = pulumi.Config("kubernetes")
+    return ClusterDiscovery(
+        kubeconfig=config.get("kubeconfig"), context=cluster.get("context") or config.get("context")
+    )
+
+
+def _waiting_only(output: pulumi.Output[Any]) -> pulumi.Output[Any]:
+    """`output`'s value without its resources: the children may wait for the component's URN,
+    but a dependency on the component itself would be one on themselves."""
+    return pulumi.Output(set(), output.future(), output.is_known())
+
+
+def _unknown() -> pulumi.Output[Any]:
+    """A value that is not known in this preview."""
+
+    async def nothing() -> None:
+        return None
+
+    async def unknown() -> bool:
+        return False
+
+    return pulumi.Output(set(), nothing(), unknown())
 
 
 def _config_map_body(namespace: str, name: str, data: Mapping[str, str] | None) -> dict[str, Any]:

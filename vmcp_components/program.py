@@ -1,15 +1,18 @@
-"""The Pulumi program's wiring: stack config -> provider + discovery -> VirtualMCPServer -> outputs.
+"""The Pulumi program's wiring: stack config -> provider + VirtualMCPServer -> outputs.
 
 Stack config keys are the component's arguments in camelCase under the project namespace
 (`vmcp-components:group`, ...), plus `kubeconfig` and `context`, which feed both the explicit
-kubernetes provider and discovery so the two always talk to the same cluster. A key that is not
+kubernetes provider and the component's discovery, so the two always talk to the same cluster.
+Values are read with `pulumi.Config`, so a `--secret` kubeconfig stays secret. A key that is not
 known, or a value of the wrong type, fails the run with the key named.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -18,7 +21,6 @@ from pydantic import ValidationError
 
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.component import VirtualMCPServer
-from vmcp_components.discovery import ClusterDiscovery
 from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
 
@@ -39,14 +41,8 @@ STACK_OUTPUTS = (
 class StackSettings:
     name: str
     args: VirtualMCPServerArgs
-    kubeconfig: str | None
+    kubeconfig: pulumi.Input[str]
     context: str | None
-
-
-def _all_config() -> dict[str, Any]:
-    merged = dict(pulumi.runtime.config.get_config_env())
-    merged.update(pulumi.runtime.config.CONFIG.get())
-    return merged
 
 
 def _decode(value: Any) -> Any:
@@ -55,31 +51,48 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _check_keys(prefix: str) -> None:
+    """Refuse keys of this project that are not arguments (the config the language host set)."""
+    known = ARG_KEYS + CLUSTER_KEYS
+    for full_key in sorted(pulumi.runtime.get_config_env()):
+        if full_key.startswith(prefix) and full_key[len(prefix) :] not in known:
+            names = ", ".join(sorted(known))
+            raise pulumi.RunError(f"unknown stack config key {full_key!r}; known keys: {names}")
+
+
 def load_stack_settings(project: str) -> StackSettings:
     """Validated settings from the stack config of `project`; RunError names a bad key."""
     prefix = f"{project}:"
+    _check_keys(prefix)
+    config = pulumi.Config(project)
     values: dict[str, Any] = {}
-    for full_key, raw in sorted(_all_config().items()):
-        if not full_key.startswith(prefix):
+    for key in ARG_KEYS:
+        raw = config.get(key)
+        if raw is None:
             continue
-        key = full_key[len(prefix) :]
-        if key not in ARG_KEYS + CLUSTER_KEYS:
-            known = ", ".join(sorted(ARG_KEYS + CLUSTER_KEYS))
-            raise pulumi.RunError(f"unknown stack config key {full_key!r}; known keys: {known}")
         try:
             values[key] = _decode(raw)
         except json.JSONDecodeError as error:
             raise pulumi.RunError(
-                f"stack config key {full_key!r} is not valid JSON: {error}"
+                f"stack config key '{prefix}{key}' is not valid JSON: {error}"
             ) from None
-    cluster = {key: values.pop(key, None) for key in CLUSTER_KEYS}
     try:
         args = VirtualMCPServerArgs.model_validate(values)
     except ValidationError as error:
         raise pulumi.RunError(f"stack config {prefix}{describe_validation_error(error)}") from None
     if args.name is None:
         raise pulumi.RunError(f"stack config key '{prefix}name' is required (the vMCP's name)")
-    return StackSettings(args.name, args, cluster["kubeconfig"], cluster["context"])
+    secret = pulumi.runtime.is_config_secret(f"{prefix}kubeconfig")
+    kubeconfig = config.get_secret("kubeconfig") if secret else config.get("kubeconfig")
+    return StackSettings(
+        args.name, args, kubeconfig or _default_kubeconfig(), config.get("context")
+    )
+
+
+def _default_kubeconfig() -> str:
+    """The kubeconfig the provider would use by default, named explicitly so that the provider
+    and discovery are given the same one."""
+    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
 
 
 def main() -> VirtualMCPServer:
@@ -92,9 +105,12 @@ def main() -> VirtualMCPServer:
     )
     vmcp = VirtualMCPServer(
         settings.name,
-        settings.args,
+        {
+            **settings.args.model_dump(by_alias=True, exclude_unset=True),
+            "kubeconfig": settings.kubeconfig,
+            "context": settings.context,
+        },
         pulumi.ResourceOptions(provider=provider),
-        discovery=ClusterDiscovery(settings.kubeconfig, settings.context),
     )
     for output in STACK_OUTPUTS:
         pulumi.export(output, getattr(vmcp, snake_case(output)))

@@ -8,12 +8,15 @@ the derivation, with the CRD's camelCase keys unchanged.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi_kubernetes import _utilities
 
 from vmcp_components.models import TOOLHIVE_GROUP
+
+PROVIDER_VERSION = version("pulumi-kubernetes")
+"""The kubernetes plugin version the installed SDK asks for, as its own get-calls request it."""
 
 _PROPERTIES = ("api_version", "kind", "metadata", "spec", "status")
 _BODY_KEYS = ("metadata", "spec", "status")
@@ -36,7 +39,7 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(id=object_id, version=_utilities.get_version())
+            opts, pulumi.ResourceOptions(id=object_id, version=PROVIDER_VERSION)
         )
         super().__init__(
             f"kubernetes:{TOOLHIVE_GROUP}/v1beta1:{self.KIND}",
@@ -57,21 +60,24 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         return parts.apply(lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
 
 
-def read_value(resource: pulumi.Resource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
-    """A property of a read as a known value, None where the live object lacks it.
+def read_value(resource: pulumi.CustomResource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
+    """A property of a read, None where the live object lacks it.
 
-    The SDK reports a property the engine returned no value for as unknown during preview (an
-    entry with no `status` yet). A read has no truly unknown values, so such a part is absent:
-    otherwise `pulumi preview` could never render anything.
+    In preview the SDK reports a property that the engine returned no value for as unknown (an
+    entry with no `status` yet), although the read itself is done (its URN is known): such a
+    property is absent, not unknown. Outside preview the SDK already says so; the value keeps
+    its secretness either way.
     """
 
     async def value() -> Any:
         return await output.future()
 
     async def known() -> bool:
-        return True
+        if await output.is_known():
+            return True
+        return pulumi.runtime.is_dry_run() and await resource.urn.is_known()
 
-    return pulumi.Output({resource}, value(), known())
+    return pulumi.Output({resource}, value(), known(), output.is_secret())
 
 
 def _body(api_version: str, kind: str, metadata: Any, spec: Any, status: Any) -> dict[str, Any]:

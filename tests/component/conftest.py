@@ -9,8 +9,10 @@ snapshot unless a test gives another); creates echo their inputs. Every test ass
 from __future__ import annotations
 
 import copy
+import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,7 +64,9 @@ class FakeCluster(pulumi.runtime.Mocks):
             raise LookupError(f"not found: {args.typ} {args.resource_id}")
         self.creates.append(args)
         state = copy.deepcopy(args.inputs)
-        metadata = state.get("metadata") or {}
+        metadata = state.get("metadata")
+        if not isinstance(metadata, dict):  # unknown in preview
+            return args.name, state
         return f"{metadata.get('namespace', '')}/{metadata.get('name', args.name)}", state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
@@ -110,7 +114,9 @@ def install(
     logger.propagate = False
     logger.addHandler(warnings)
     pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(config or {}, [])
+    pulumi.runtime.set_all_config({}, [])
+    # The language host hands the stack config to the program in this variable.
+    os.environ["PULUMI_CONFIG"] = json.dumps(config or {})
     pulumi.runtime.set_mocks(
         cluster,
         project="vmcp-components",
@@ -146,3 +152,10 @@ def resolved(output: pulumi.Output[T]) -> T:
     known = _sync_await(output.is_known())
     assert known, "output is unknown"
     return _sync_await(output.future())  # type: ignore[return-value]
+
+
+@pytest.fixture(autouse=True)
+def _no_config_leaks() -> Iterator[None]:
+    """`install` sets PULUMI_CONFIG as the language host would; no test sees another's."""
+    yield
+    os.environ.pop("PULUMI_CONFIG", None)

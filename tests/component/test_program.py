@@ -15,7 +15,7 @@ import pulumi
 import pytest
 
 from tests.component.conftest import ROOT, example_inventory, install, resolved, run_program
-from vmcp_components import program
+from vmcp_components import component, program
 from vmcp_components.discovery import InventoryDiscovery
 from vmcp_components.render import render
 
@@ -44,7 +44,7 @@ class RecordingDiscovery:
 @pytest.fixture
 def discovery(monkeypatch: pytest.MonkeyPatch) -> RecordingDiscovery:
     recorder = RecordingDiscovery()
-    monkeypatch.setattr(program, "ClusterDiscovery", recorder)
+    monkeypatch.setattr(component, "ClusterDiscovery", recorder)
     return recorder
 
 
