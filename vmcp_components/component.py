@@ -26,6 +26,7 @@ from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
 from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
+from vmcp_components.outputs import derived, joined
 from vmcp_components.reads import READ_CLASSES, read_value
 from vmcp_components.render import Rendering, render
 
@@ -95,12 +96,12 @@ class VirtualMCPServer(pulumi.ComponentResource):
         rendering = self._rendering(name, settings, cluster, opts)
         self._declare_children(name, rendering)
 
-        status = rendering.apply(lambda r: r.status)
-        self.discovered_backends = status.apply(lambda s: s["discoveredBackends"])
-        self.backend_count = status.apply(lambda s: s["backendCount"])
-        self.skipped_backends = status.apply(lambda s: s["skippedBackends"])
-        self.config_checksum = status.apply(lambda s: s["configChecksum"])
-        self.url = pulumi.Output.all(self.service.id, status).apply(lambda v: v[1]["url"])
+        status = derived(rendering, lambda r: r.status)
+        self.discovered_backends = derived(status, lambda s: s["discoveredBackends"])
+        self.backend_count = derived(status, lambda s: s["backendCount"])
+        self.skipped_backends = derived(status, lambda s: s["skippedBackends"])
+        self.config_checksum = derived(status, lambda s: s["configChecksum"])
+        self.url = derived(joined([self.service.id, status]), lambda v: str(v[1]["url"]))
         self.config_map_name = self.config_map.metadata.apply(lambda m: m.name or "")
         self.deployment_name = self.deployment.metadata.apply(lambda m: m.name or "")
         self.register_outputs(
@@ -171,7 +172,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
             )
             return _unknown()
         inventory = self._declare_reads(name, plan)
-        return inventory.apply(lambda inv: self._render(inv, args))
+        return derived(inventory, lambda inv: self._render(inv, args))
 
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
@@ -191,14 +192,15 @@ class VirtualMCPServer(pulumi.ComponentResource):
                 f"{name}-configmap-{config_map}", f"{namespace}/{config_map}", opts=opts
             )
             data = read_value(read, read.data)
-            bodies.append(data.apply(lambda d, n=config_map: _config_map_body(namespace, n, d)))
+            bodies.append(derived(data, lambda d, n=config_map: _config_map_body(namespace, n, d)))
         secret_keys = dict(plan.secret_keys)
-        return pulumi.Output.all(*bodies).apply(
+        return derived(
+            joined(bodies),
             lambda objects: Inventory(
                 namespace,
                 build_inventory(namespace, objects, f"reads in namespace {namespace}").objects,
                 secret_keys,
-            )
+            ),
         )
 
     def _render(self, inventory: Inventory, args: VirtualMCPServerArgs) -> Rendering:
@@ -234,7 +236,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
             depends_on: Sequence[pulumi.Resource | None] = (),
         ) -> Any:
             inputs = {
-                snake_case(key): rendering.apply(lambda r, k=key: r.object(kind)[k])
+                snake_case(key): derived(rendering, lambda r, k=key: r.object(kind)[k])
                 for key in ("metadata", *keys)
             }
             opts = pulumi.ResourceOptions(

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pulumi
 
 from vmcp_components.models import TOOLHIVE_GROUP
+from vmcp_components.outputs import derived, joined
 
 PROVIDER_VERSION = version("pulumi-kubernetes")
 """The kubernetes plugin version the installed SDK asks for, as its own get-calls request it."""
@@ -56,8 +57,8 @@ class ToolHiveObjectRead(pulumi.CustomResource):
 
     def body(self) -> pulumi.Output[dict[str, Any]]:
         """The object as the API server returned it (camelCase), for the Inventory."""
-        parts = pulumi.Output.all(*(read_value(self, getattr(self, key)) for key in _BODY_KEYS))
-        return parts.apply(lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
+        parts = joined([read_value(self, getattr(self, key)) for key in _BODY_KEYS])
+        return derived(parts, lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
 
 
 def read_value(resource: pulumi.CustomResource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
