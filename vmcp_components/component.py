@@ -16,12 +16,13 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from vmcp_components.args import VirtualMCPServerArgs, check_vmcp_name
+from vmcp_components.args import VirtualMCPServerArgs, parse_args, vmcp_name
 from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
+from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
 from vmcp_components.naming import snake_case
-from vmcp_components.reads import READ_CLASSES, read_value
+from vmcp_components.reads import ToolHiveObjectRead, read_value
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
@@ -58,12 +59,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
         discovery: Discovery | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        self._args = (
-            args
-            if isinstance(args, VirtualMCPServerArgs)
-            else VirtualMCPServerArgs.model_validate(args)
-        )
-        self._vmcp_name = check_vmcp_name(self._args.name or name)
+        self._args = args if isinstance(args, VirtualMCPServerArgs) else parse_args(args)
+        self._vmcp_name = vmcp_name(self._args.name or name)
         plan = (discovery or default_discovery()).discover(
             self._args.namespace,
             self._args.group,
@@ -106,13 +103,15 @@ class VirtualMCPServer(pulumi.ComponentResource):
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
         namespace = plan.namespace
         opts = pulumi.ResourceOptions(parent=self)
-        names: list[tuple[str, str]] = [("MCPGroup", plan.group)] if plan.group else []
+        names = [(MCP_GROUP.kind, plan.group)] if plan.group else []
         names += [
             (kind, member) for kind, members in sorted(plan.members.items()) for member in members
         ]
-        names += [("MCPExternalAuthConfig", config) for config in plan.auth_configs]
+        names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, config) for config in plan.auth_configs]
         bodies: list[pulumi.Output[dict[str, Any]]] = [
-            READ_CLASSES[kind](f"{name}-{kind.lower()}-{obj}", f"{namespace}/{obj}", opts).body()
+            ToolHiveObjectRead(
+                BY_KIND[kind], f"{name}-{kind.lower()}-{obj}", f"{namespace}/{obj}", opts
+            ).body()
             for kind, obj in names
         ]
         for config_map in plan.config_maps:
@@ -123,10 +122,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
             bodies.append(data.apply(lambda d, n=config_map: _config_map_body(namespace, n, d)))
         secret_keys = dict(plan.secret_keys)
         return pulumi.Output.all(*bodies).apply(
-            lambda objects: Inventory(
-                namespace,
-                build_inventory(namespace, objects, f"reads in namespace {namespace}").objects,
-                secret_keys,
+            lambda objects: build_inventory(
+                namespace, objects, f"reads in namespace {namespace}", secret_keys
             )
         )
 

@@ -17,8 +17,8 @@ from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.auth import SecretEnv
 from vmcp_components.backends import Backend
 from vmcp_components.errors import VmcpError
+from vmcp_components.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 
-ROLE_RESOURCES = ["mcpgroups", "mcpservers", "mcpremoteproxies", "mcpserverentries"]
 # Env the operator always sets (EnsureRequiredEnvVars); /tmp is inside the container.
 REQUIRED_ENV = (
     ("XDG_CONFIG_HOME", "/tmp"),
@@ -230,8 +230,8 @@ def rbac(name: str, namespace: str) -> list[dict[str, Any]]:
             "metadata": _meta(account, namespace),
             "rules": [
                 {
-                    "apiGroups": ["toolhive.stacklok.dev"],
-                    "resources": list(ROLE_RESOURCES),
+                    "apiGroups": [TOOLHIVE_GROUP],
+                    "resources": [kind.plural for kind in VMCP_ROLE_KINDS],
                     "verbs": ["get", "list", "watch"],
                 }
             ],

@@ -2,21 +2,19 @@
 
 The models mirror `toolhive.stacklok.dev/v1beta1` on the wire: camelCase field names, unknown
 fields ignored (the API server may add more), and the CRD schema's patterns, enums and required
-lists enforced. `parse_object` turns a raw Kubernetes object into its model and reports a
-malformed one with the object's kind/name and the offending field path.
+lists enforced. `parse_object` turns a raw Kubernetes object into its model, or into a
+`Malformed` value naming the object's kind/name and the offending field paths. Only the
+inventory calls it: everything downstream works on the parsed objects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
-
-from vmcp_components.errors import VmcpError
-
-TOOLHIVE_GROUP = "toolhive.stacklok.dev"
-TOOLHIVE_VERSIONS = ("v1beta1", "v1alpha1")
 
 StaticTransport = Literal["sse", "streamable-http"]
 STATIC_TRANSPORTS: tuple[str, ...] = ("sse", "streamable-http")
@@ -181,11 +179,22 @@ class MCPExternalAuthConfig(WireModel):
     status: WorkloadStatus | None = None
 
 
+Member = MCPServerEntry | MCPServer | MCPRemoteProxy
+"""An object that joins a group through `spec.groupRef` and may become a vMCP backend."""
+
 Model = TypeVar("Model", bound=WireModel)
 
 
-class ObjectError(VmcpError):
-    """A Kubernetes object that does not match its schema; the message names object and field."""
+@dataclass(frozen=True)
+class Malformed:
+    """A ToolHive object that violates its CRD schema, kept with the precise problem."""
+
+    kind: str
+    name: str
+    problem: str
+    """`<Kind> '<name>': <field.path>: <message>`, one item per problem."""
+    group: str | None = None
+    """`spec.groupRef.name` as written (when a string), so membership still sees the object."""
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -197,7 +206,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 def describe_validation_error(error: ValidationError) -> str:
     """One line per problem: `field.path: message (got value)`, in pydantic's order."""
-    problems = []
+    problems: list[str] = []
     for item in error.errors(include_url=False):
         got = item.get("input")
         shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {got!r})"
@@ -205,11 +214,23 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def parse_object(model: type[Model], raw: dict[str, Any]) -> Model:
-    """Validate a raw object into `model`, or raise ObjectError naming the object and field."""
+def _string_at(raw: Mapping[str, Any], *path: str) -> str | None:
+    value: Any = raw
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def parse_object(model: type[Model], raw: Mapping[str, Any]) -> Model | Malformed:
+    """`raw` as `model`, or a `Malformed` that names the object and every offending field."""
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        kind = raw.get("kind", model.__name__)
-        name = (raw.get("metadata") or {}).get("name", "<unnamed>")
-        raise ObjectError(f"{kind} {name!r}: {describe_validation_error(error)}") from None
+        written = _string_at(raw, "metadata", "name")
+        name = "<unnamed>" if written is None else written
+        return Malformed(
+            kind=model.__name__,
+            name=name,
+            problem=f"{model.__name__} {name!r}: {describe_validation_error(error)}",
+            group=_string_at(raw, "spec", "groupRef", "name"),
+        )

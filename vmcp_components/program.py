@@ -14,12 +14,10 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import ValidationError
 
-from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args
 from vmcp_components.component import VirtualMCPServer
 from vmcp_components.discovery import ClusterDiscovery
-from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
 
 CLUSTER_KEYS = ("kubeconfig", "context")
@@ -74,9 +72,9 @@ def load_stack_settings(project: str) -> StackSettings:
             ) from None
     cluster = {key: values.pop(key, None) for key in CLUSTER_KEYS}
     try:
-        args = VirtualMCPServerArgs.model_validate(values)
-    except ValidationError as error:
-        raise pulumi.RunError(f"stack config {prefix}{describe_validation_error(error)}") from None
+        args = parse_args(values)
+    except ArgsError as error:
+        raise pulumi.RunError(f"stack config {prefix}{error}") from None
     if args.name is None:
         raise pulumi.RunError(f"stack config key '{prefix}name' is required (the vMCP's name)")
     return StackSettings(args.name, args, cluster["kubeconfig"], cluster["context"])

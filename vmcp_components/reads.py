@@ -8,21 +8,20 @@ the derivation, with the CRD's camelCase keys unchanged.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 from pulumi_kubernetes import _utilities
 
-from vmcp_components.models import TOOLHIVE_GROUP
+from vmcp_components.kinds import ToolHiveKind
 
 _PROPERTIES = ("api_version", "kind", "metadata", "spec", "status")
 _BODY_KEYS = ("metadata", "spec", "status")
 
 
 class ToolHiveObjectRead(pulumi.CustomResource):
-    """An existing ToolHive object, read by `<namespace>/<name>`; never created or changed."""
+    """An existing ToolHive object of one kind, read by `<namespace>/<name>`; never changed."""
 
-    KIND: ClassVar[str] = ""
     api_version: pulumi.Output[str]
     kind: pulumi.Output[str]
     metadata: pulumi.Output[dict[str, Any]]
@@ -31,6 +30,7 @@ class ToolHiveObjectRead(pulumi.CustomResource):
 
     def __init__(
         self,
+        kind: ToolHiveKind[Any],
         resource_name: str,
         object_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
@@ -38,8 +38,9 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(id=object_id, version=_utilities.get_version())
         )
+        self._kind = kind
         super().__init__(
-            f"kubernetes:{TOOLHIVE_GROUP}/v1beta1:{self.KIND}",
+            f"kubernetes:{kind.api_version}:{kind.kind}",
             resource_name,
             dict.fromkeys(_PROPERTIES),
             opts,
@@ -54,7 +55,8 @@ class ToolHiveObjectRead(pulumi.CustomResource):
     def body(self) -> pulumi.Output[dict[str, Any]]:
         """The object as the API server returned it (camelCase), for the Inventory."""
         parts = pulumi.Output.all(*(read_value(self, getattr(self, key)) for key in _BODY_KEYS))
-        return parts.apply(lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
+        kind = self._kind
+        return parts.apply(lambda values: _body(kind.api_version, kind.kind, *values))
 
 
 def read_value(resource: pulumi.Resource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
@@ -85,35 +87,3 @@ def _body(api_version: str, kind: str, metadata: Any, spec: Any, status: Any) ->
     if status is not None:
         body["status"] = status
     return body
-
-
-class MCPGroupRead(ToolHiveObjectRead):
-    KIND = "MCPGroup"
-
-
-class MCPServerEntryRead(ToolHiveObjectRead):
-    KIND = "MCPServerEntry"
-
-
-class MCPServerRead(ToolHiveObjectRead):
-    KIND = "MCPServer"
-
-
-class MCPRemoteProxyRead(ToolHiveObjectRead):
-    KIND = "MCPRemoteProxy"
-
-
-class MCPExternalAuthConfigRead(ToolHiveObjectRead):
-    KIND = "MCPExternalAuthConfig"
-
-
-READ_CLASSES: dict[str, type[ToolHiveObjectRead]] = {
-    cls.KIND: cls
-    for cls in (
-        MCPGroupRead,
-        MCPServerEntryRead,
-        MCPServerRead,
-        MCPRemoteProxyRead,
-        MCPExternalAuthConfigRead,
-    )
-}

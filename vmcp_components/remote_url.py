@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from vmcp_components.errors import Problem
+
 _ALWAYS_BLOCKED_NETS = tuple(
     ipaddress.ip_network(cidr)
     for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "::/128", "::1/128", "fe80::/10")
@@ -26,10 +28,6 @@ _ALWAYS_BLOCKED_HOSTS = (
     "metadata.google.internal",
 )
 _PRIVATE_HOSTS = ("cluster.local",)
-
-
-class RemoteURLError(ValueError):
-    """The remote URL is malformed or points somewhere an entry may not reach."""
 
 
 def _blocked_ip(host: str, allow_private: bool) -> str | None:
@@ -63,23 +61,22 @@ def _host_as_written(netloc: str) -> str:
     return host.partition(":")[0]
 
 
-def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
-    """Raise RemoteURLError with the controller's message when `url` is not allowed."""
+def check_remote_url(url: str, allow_private_endpoint: bool = False) -> Problem | None:
+    """The controller's Problem when `url` is malformed or not allowed, else None."""
     if not url:
-        raise RemoteURLError("remote URL must not be empty")
+        return Problem("remote URL must not be empty")
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         _ = parts.port
     except ValueError as error:
-        raise RemoteURLError(f"remote URL is invalid: {error}") from None
+        return Problem(f"remote URL is invalid: {error}")
     if parts.scheme not in ("http", "https"):
-        raise RemoteURLError(f'remote URL must use http or https scheme, got "{parts.scheme}"')
+        return Problem(f'remote URL must use http or https scheme, got "{parts.scheme}"')
     if not host:
-        raise RemoteURLError("remote URL must have a valid host")
+        return Problem("remote URL must have a valid host")
     host = _host_as_written(parts.netloc)
     detail = _blocked_ip(host, allow_private_endpoint)
     if detail is None:
         detail = _blocked_hostname(host, allow_private_endpoint)
-    if detail:
-        raise RemoteURLError(f"remote URL host is not allowed: {detail}")
+    return Problem(f"remote URL host is not allowed: {detail}") if detail else None
