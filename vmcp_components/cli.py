@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def dump_objects(rendering: Rendering) -> str:
+    """The rendered objects as multi-document YAML, in apply order."""
     return yaml_text.dump_all(rendering.objects)
 
 
@@ -65,6 +66,7 @@ def run_render(options: argparse.Namespace) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with `argv` (default: sys.argv); returns the exit code."""
     options = _parser().parse_args(argv)
     try:
         manifests, status = run_render(options)

@@ -58,6 +58,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
         *,
         discovery: Discovery | None = None,
     ) -> None:
+        """Discover, read, render and declare the vMCP for `args` (a dict or the model)."""
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._args = args if isinstance(args, VirtualMCPServerArgs) else parse_args(args)
         self._vmcp_name = vmcp_name(self._args.name or name)

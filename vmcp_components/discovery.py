@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import yaml
-from lightkube import ApiError, Client, KubeConfig
-from lightkube.generic_resource import create_namespaced_resource
+from lightkube import ApiError, Client, KubeConfig, generic_resource
+from lightkube.generic_resource import GenericNamespacedResource
 from lightkube.resources.core_v1 import ConfigMap, Secret
 
 from vmcp_components.errors import VmcpError
@@ -37,8 +37,19 @@ from vmcp_components.kinds import (
 from vmcp_components.membership import GroupMember, select_members
 from vmcp_components.references import references
 
+# lightkube leaves two parameters unannotated (`verbs`, `conf: Dict`): strict pyright reports
+# those functions as partially unknown, though the values used here are fully typed.
+_create_resource = cast(
+    "Callable[[str, str, str, str], type[GenericNamespacedResource]]",
+    generic_resource.create_namespaced_resource,  # pyright: ignore[reportUnknownMemberType]
+)
+_config_from_dict = cast(
+    "Callable[[dict[str, Any]], KubeConfig]",
+    KubeConfig.from_dict,  # pyright: ignore[reportUnknownMemberType]
+)
+
 TOOLHIVE_RESOURCES = {
-    kind.kind: create_namespaced_resource(TOOLHIVE_GROUP, STORAGE_VERSION, kind.kind, kind.plural)
+    kind.kind: _create_resource(TOOLHIVE_GROUP, STORAGE_VERSION, kind.kind, kind.plural)
     for kind in TOOLHIVE_KINDS
 }
 """lightkube classes for the ToolHive kinds (storage version, namespaced)."""
@@ -54,20 +65,24 @@ class ReadPlan:
 
     namespace: str
     group: str | None
-    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
     auth_configs: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
-    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
 
 class Discovery(Protocol):
+    """Anything that can say which objects the component must read."""
+
     def discover(
         self,
         namespace: str,
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
-    ) -> ReadPlan: ...
+    ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
+        ...
 
 
 def _auth_config_names(members: Iterable[GroupMember], extra: Iterable[str]) -> list[str]:
@@ -79,8 +94,10 @@ def _auth_config_names(members: Iterable[GroupMember], extra: Iterable[str]) -> 
 def _used(
     inventory: Inventory, members: Sequence[GroupMember], auth_configs: Iterable[str]
 ) -> tuple[list[str], set[str], set[str]]:
-    """(existing auth configs, CA ConfigMap names, Secret names) the members and the named auth
-    configs use; `inventory` must already hold the auth configs."""
+    """(existing auth configs, CA ConfigMap names, Secret names) in use.
+
+    What the members and the named auth configs use; `inventory` must hold the auth configs.
+    """
     found = [
         (name, config)
         for name in _auth_config_names(members, auth_configs)
@@ -96,8 +113,11 @@ def _used(
 def _members_to_read(
     inventory: Inventory, members: Sequence[GroupMember], entry_names: Sequence[str] | None
 ) -> dict[str, tuple[str, ...]]:
-    """Members by kind; explicitly named entries are read even when in another group, so the
-    derivation can say so instead of reporting them missing."""
+    """Members by kind, to read.
+
+    Explicitly named entries are read even when in another group, so the derivation can say so
+    instead of reporting them missing.
+    """
     names = {
         kind.kind: sorted(m.name for m in members if m.kind == kind.kind) for kind in MEMBER_KINDS
     }
@@ -142,6 +162,7 @@ class InventoryDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
     ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
                 f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
@@ -158,7 +179,7 @@ def _kubeconfig_dict(kubeconfig: str | None) -> dict[str, Any] | None:
     loaded = yaml.safe_load(kubeconfig)
     if not isinstance(loaded, dict):
         raise DiscoveryError("kubeconfig contents are not a YAML mapping")
-    return loaded
+    return cast("dict[str, Any]", loaded)
 
 
 @dataclass(frozen=True)
@@ -173,7 +194,7 @@ class ClusterDiscovery:
         try:
             contents = _kubeconfig_dict(self.kubeconfig)
             if contents is not None:
-                config = KubeConfig.from_dict(contents)
+                config = _config_from_dict(contents)
             elif self.kubeconfig is not None:
                 config = KubeConfig.from_file(Path(self.kubeconfig).expanduser())
             else:
@@ -193,6 +214,7 @@ class ClusterDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
     ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
         inventory = self.fetch(namespace, group, entry_names, auth_configs)
         return plan_reads(inventory, group, entry_names, auth_configs)
 

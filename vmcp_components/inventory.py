@@ -34,11 +34,15 @@ class Inventory:
     """Parsed objects of one namespace, by kind and name; Secrets as key names only."""
 
     namespace: str
-    toolhive: Mapping[str, Mapping[str, WireModel | Malformed]] = field(default_factory=dict)
+    toolhive: Mapping[str, Mapping[str, WireModel | Malformed]] = field(
+        default_factory=dict[str, Mapping[str, WireModel | Malformed]]
+    )
     """ToolHive objects by kind, then name: the model, or `Malformed` when the schema fails."""
-    config_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    config_maps: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict[str, Mapping[str, str]]
+    )
     """ConfigMap `data` by ConfigMap name."""
-    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
     """The key names of each Secret; values are never kept."""
 
     def of_kind(self, kind: ToolHiveKind[Model]) -> Mapping[str, Model | Malformed]:
@@ -50,14 +54,17 @@ class Inventory:
         return self.of_kind(kind).get(name)
 
 
+def _mapping(section: object) -> Mapping[object, object]:
+    return cast("Mapping[object, object]", section) if isinstance(section, Mapping) else {}
+
+
 def _key_names(section: object) -> frozenset[str]:
-    items = cast("Mapping[object, object]", section) if isinstance(section, Mapping) else {}
-    return frozenset(key for key in items if isinstance(key, str))
+    return frozenset(key for key in _mapping(section) if isinstance(key, str))
 
 
 def _config_map_data(section: object) -> dict[str, str]:
-    items = cast("Mapping[object, object]", section) if isinstance(section, Mapping) else {}
-    return {k: str(v) for k, v in items.items() if isinstance(k, str) and v is not None}
+    items = _mapping(section).items()
+    return {k: str(v) for k, v in items if isinstance(k, str) and v is not None}
 
 
 def build_inventory(
@@ -122,18 +129,13 @@ def _identity(obj: object, where: str) -> tuple[Mapping[str, Any], str, str, str
         raise SnapshotError(
             f"{where}: not a Kubernetes object (needs string 'apiVersion' and 'kind')"
         )
-    if (
-        not isinstance(metadata, dict)
-        or not isinstance(metadata.get("name"), str)
-        or not metadata["name"]
-    ):
+    meta = _mapping(metadata)
+    name, namespace = meta.get("name"), meta.get("namespace")
+    if not isinstance(name, str) or not name:
         raise SnapshotError(f"{where}: {kind} has no metadata.name")
-    namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
-        raise SnapshotError(
-            f"{where}: {kind} {metadata['name']!r} has a non-string metadata.namespace"
-        )
-    return raw, kind, metadata["name"], namespace
+        raise SnapshotError(f"{where}: {kind} {name!r} has a non-string metadata.namespace")
+    return raw, kind, name, namespace
 
 
 def _check_api_version(obj: Mapping[str, Any], kind: str, where: str) -> None:
@@ -143,18 +145,19 @@ def _check_api_version(obj: Mapping[str, Any], kind: str, where: str) -> None:
         raise SnapshotError(f"{where}: apiVersion {api_version!r} is not one of {expected}")
 
 
-def _expand(item: Any) -> Iterator[Any]:
-    if isinstance(item, dict) and item.get("kind") == "List":
-        items = item.get("items")
+def _expand(item: object) -> Iterator[object]:
+    fields = _mapping(item)
+    if fields.get("kind") == "List":
+        items = fields.get("items")
         if not isinstance(items, list):
             raise SnapshotError("a 'kind: List' document has no 'items' list")
-        for inner in items:
+        for inner in cast("list[object]", items):
             yield from _expand(inner)
     else:
         yield item
 
 
-def _flatten(documents: Iterable[Any]) -> Iterator[Any]:
+def _flatten(documents: Iterable[object]) -> Iterator[object]:
     for document in documents:
         if document is not None:
             yield from _expand(document)
@@ -163,7 +166,7 @@ def _flatten(documents: Iterable[Any]) -> Iterator[Any]:
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:
     """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory."""
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents: list[object] = list(yaml.safe_load_all(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -61,6 +61,7 @@ def _meta(
 
 
 def config_map(name: str, namespace: str, config_yaml: str) -> dict[str, Any]:
+    """The ConfigMap `<name>-vmcp-config` holding `config.yaml`, with its checksum."""
     data = {naming.CONFIG_KEY: config_yaml}
     labels = naming.config_labels(name)
     checksum = content_checksum(data, labels)
@@ -124,6 +125,7 @@ def deployment(
     config_checksum: str,
     env: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes."""
     labels = naming.workload_labels(name)
     ca_bundles = sorted((b.ca_bundle for b in backends if b.ca_bundle), key=lambda c: c.entry)
     volumes: list[dict[str, Any]] = [
@@ -198,6 +200,7 @@ def deployment(
 
 
 def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
+    """The Service `vmcp-<name>` in front of the vmcp pods."""
     labels = naming.workload_labels(name)
     return {
         "apiVersion": "v1",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
@@ -29,6 +29,8 @@ class WireModel(BaseModel):
 
 
 class ObjectMeta(WireModel):
+    """The metadata fields derivation looks at."""
+
     name: str = Field(min_length=1)
     namespace: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -42,6 +44,8 @@ class NamedRef(WireModel):
 
 
 class SecretKeyRef(WireModel):
+    """One key of a Secret in the same namespace."""
+
     name: str = Field(min_length=1)
     key: str = Field(min_length=1)
 
@@ -55,17 +59,23 @@ class ConfigMapKeySelector(WireModel):
 
 
 class CABundleSource(WireModel):
+    """Where an entry's CA bundle comes from (a ConfigMap key)."""
+
     config_map_ref: ConfigMapKeySelector | None = None
 
 
 class HeaderFromSecret(WireModel):
+    """A header whose value comes from a Secret key."""
+
     header_name: str = Field(min_length=1, max_length=255)
     value_secret_ref: SecretKeyRef
 
 
 class HeaderForwardConfig(WireModel):
+    """An entry's headers: literal ones and ones from Secrets (unique names)."""
+
     add_plaintext_headers: dict[str, str] = Field(default_factory=dict)
-    add_headers_from_secret: list[HeaderFromSecret] = Field(default_factory=list)
+    add_headers_from_secret: list[HeaderFromSecret] = Field(default_factory=list[HeaderFromSecret])
 
     @field_validator("add_headers_from_secret")
     @classmethod
@@ -79,6 +89,8 @@ class HeaderForwardConfig(WireModel):
 
 
 class Condition(WireModel):
+    """A metav1.Condition as the operator writes it."""
+
     type: str
     status: str
     reason: str = ""
@@ -86,12 +98,16 @@ class Condition(WireModel):
 
 
 class WorkloadStatus(WireModel):
+    """The operator's status of an MCPServer, MCPRemoteProxy or auth config."""
+
     phase: str | None = None
     url: str | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPServerEntrySpec(WireModel):
+    """What an MCPServerEntry declares: the remote URL, transport, group and refs."""
+
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
     allow_private_endpoint: bool = False
     transport: StaticTransport
@@ -102,17 +118,23 @@ class MCPServerEntrySpec(WireModel):
 
 
 class MCPServerEntryStatus(WireModel):
+    """The entry controller's verdict."""
+
     phase: Literal["Valid", "Pending", "Failed"] | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPServerEntry(WireModel):
+    """A remote MCP server declared for a group."""
+
     metadata: ObjectMeta
     spec: MCPServerEntrySpec
     status: MCPServerEntryStatus | None = None
 
 
 class MCPServerSpec(WireModel):
+    """The fields of an MCPServer that decide its backend."""
+
     group_ref: NamedRef | None = None
     transport: Literal["stdio", "sse", "streamable-http"] = "stdio"
     proxy_mode: StaticTransport = "streamable-http"
@@ -120,12 +142,16 @@ class MCPServerSpec(WireModel):
 
 
 class MCPServer(WireModel):
+    """An MCP server the operator runs in the cluster (reached through its proxy)."""
+
     metadata: ObjectMeta
     spec: MCPServerSpec
     status: WorkloadStatus | None = None
 
 
 class MCPRemoteProxySpec(WireModel):
+    """The fields of an MCPRemoteProxy that decide its backend."""
+
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
     transport: StaticTransport = "streamable-http"
     group_ref: NamedRef | None = None
@@ -133,27 +159,37 @@ class MCPRemoteProxySpec(WireModel):
 
 
 class MCPRemoteProxy(WireModel):
+    """A proxy the operator runs in front of a remote MCP server."""
+
     metadata: ObjectMeta
     spec: MCPRemoteProxySpec
     status: WorkloadStatus | None = None
 
 
 class MCPGroupStatus(WireModel):
+    """The group controller's verdict."""
+
     phase: Literal["Ready", "Pending", "Failed"] | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPGroupSpec(WireModel):
+    """What an MCPGroup declares."""
+
     description: str | None = None
 
 
 class MCPGroup(WireModel):
+    """The group whose members become the vMCP's backends."""
+
     metadata: ObjectMeta
     spec: MCPGroupSpec = Field(default_factory=MCPGroupSpec)
     status: MCPGroupStatus | None = None
 
 
 class TokenExchangeConfig(WireModel):
+    """RFC 8693 token exchange settings; the client secret by reference."""
+
     token_url: str = Field(min_length=1, alias="tokenUrl")
     client_id: str | None = None
     client_secret_ref: SecretKeyRef | None = None
@@ -163,17 +199,23 @@ class TokenExchangeConfig(WireModel):
 
 
 class HeaderInjectionConfig(WireModel):
+    """A header injected with a value from a Secret key."""
+
     header_name: str = Field(min_length=1)
     value_secret_ref: SecretKeyRef
 
 
 class MCPExternalAuthConfigSpec(WireModel):
+    """The auth type and its settings."""
+
     type: str = Field(min_length=1)
     token_exchange: TokenExchangeConfig | None = None
     header_injection: HeaderInjectionConfig | None = None
 
 
 class MCPExternalAuthConfig(WireModel):
+    """How vMCP authenticates to a backend."""
+
     metadata: ObjectMeta
     spec: MCPExternalAuthConfigSpec
     status: WorkloadStatus | None = None
@@ -215,9 +257,9 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 def _string_at(raw: Mapping[str, Any], *path: str) -> str | None:
-    value: Any = raw
+    value: object = raw
     for key in path:
-        value = value.get(key) if isinstance(value, Mapping) else None
+        value = cast("Mapping[str, object]", value).get(key) if isinstance(value, Mapping) else None
     return value if isinstance(value, str) else None
 
 

@@ -35,6 +35,8 @@ STACK_OUTPUTS = (
 
 @dataclass(frozen=True)
 class StackSettings:
+    """The validated stack config: the vMCP's name, its arguments and the cluster."""
+
     name: str
     args: VirtualMCPServerArgs
     kubeconfig: str | None
@@ -81,6 +83,7 @@ def load_stack_settings(project: str) -> StackSettings:
 
 
 def main() -> VirtualMCPServer:
+    """The program: provider and discovery for one cluster, the component, the outputs."""
     settings = load_stack_settings(pulumi.get_project())
     provider = k8s.Provider(
         "kubernetes",

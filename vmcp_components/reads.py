@@ -35,6 +35,7 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         object_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """Read the object `object_id` (`<namespace>/<name>`) of `kind`."""
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(id=object_id, version=_utilities.get_version())
         )
@@ -47,9 +48,11 @@ class ToolHiveObjectRead(pulumi.CustomResource):
         )
 
     def translate_output_property(self, prop: str) -> str:
+        """Map the wire's `apiVersion` to the attribute `api_version`."""
         return "api_version" if prop == "apiVersion" else prop
 
     def translate_input_property(self, prop: str) -> str:
+        """Map the attribute `api_version` to the wire's `apiVersion`."""
         return "apiVersion" if prop == "api_version" else prop
 
     def body(self) -> pulumi.Output[dict[str, Any]]:

@@ -42,6 +42,7 @@ class Rendering:
     derivation: GroupBackends
 
     def object(self, kind: str) -> dict[str, Any]:
+        """The one declared object of `kind`."""
         return next(obj for obj in self.objects if obj["kind"] == kind)
 
 
@@ -85,6 +86,7 @@ def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends:
 
 
 def status_record(backend: Backend) -> dict[str, Any]:
+    """A backend as one `discoveredBackends` item."""
     return {
         "name": backend.name,
         "kind": backend.kind,
