@@ -35,7 +35,7 @@ import yaml
 
 from vmcp_components import manifests, naming
 from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.backends import derive_backends
+from vmcp_components.derivation import derive_backends
 from vmcp_components.inventory import Inventory, build_inventory
 from vmcp_components.render import RenderError, Rendering
 from vmcp_components.vmcp_config import build_config, dump_config, validate_config

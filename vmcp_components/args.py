@@ -1,15 +1,28 @@
 """What a user configures: the component's arguments, also the shape of the stack config.
 
 One pydantic model serves the component, the `render` CLI and `__main__.py`, so a wrong key or
-type is rejected the same way everywhere, with the key's path in the message.
+type is rejected the same way everywhere, with the key's path in the message: `parse_args`
+and `vmcp_name` raise `ArgsError`. (The validators raise `ValueError`, pydantic's convention;
+it never leaves this module.)
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from vmcp_components.errors import VmcpError
+from vmcp_components.models import describe_validation_error
 
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.51.4"
 
@@ -20,7 +33,11 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 MAX_NAME_LENGTH = 58
 
 
-def check_vmcp_name(name: str) -> str:
+class ArgsError(VmcpError):
+    """The arguments (component, stack config or CLI options) are invalid; names the key."""
+
+
+def _check_vmcp_name(name: str) -> str:
     if len(name) > MAX_NAME_LENGTH or not _NAME.match(name):
         raise ValueError(
             f"{name!r} is not a valid vMCP name: use at most {MAX_NAME_LENGTH} lowercase letters, "
@@ -30,7 +47,7 @@ def check_vmcp_name(name: str) -> str:
     return name
 
 
-def check_dns_label(value: str, what: str) -> str:
+def _check_dns_label(value: str, what: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.match(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
@@ -39,7 +56,7 @@ def check_dns_label(value: str, what: str) -> str:
     return value
 
 
-def check_object_name(value: str, what: str) -> str:
+def _check_object_name(value: str, what: str) -> str:
     if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use a Kubernetes object name (lowercase letters, "
@@ -49,16 +66,20 @@ def check_object_name(value: str, what: str) -> str:
 
 
 class StrictModel(BaseModel):
+    """Base of the argument models: unknown keys refused, immutable, camelCase accepted."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ExternalAuthConfigName(StrictModel):
+    """A reference to an MCPExternalAuthConfig in the group's namespace."""
+
     name: str
 
     @field_validator("name")
     @classmethod
     def _valid(cls, value: str) -> str:
-        return check_object_name(value, "MCPExternalAuthConfig name")
+        return _check_object_name(value, "MCPExternalAuthConfig name")
 
 
 class BackendAuth(StrictModel):
@@ -81,6 +102,8 @@ class BackendAuth(StrictModel):
 
 
 class OutgoingAuth(StrictModel):
+    """vMCP's `outgoingAuth`: a default strategy and per-backend overrides."""
+
     default: BackendAuth | None = None
     backends: dict[str, BackendAuth] = Field(default_factory=dict)
 
@@ -131,22 +154,22 @@ class VirtualMCPServerArgs(StrictModel):
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
-        return check_dns_label(value, "namespace")
+        return _check_dns_label(value, "namespace")
 
     @field_validator("group")
     @classmethod
     def _group(cls, value: str) -> str:
-        return check_object_name(value, "MCPGroup name")
+        return _check_object_name(value, "MCPGroup name")
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        return None if value is None else check_vmcp_name(value)
+        return None if value is None else _check_vmcp_name(value)
 
     @field_validator("service_account")
     @classmethod
     def _service_account(cls, value: str | None) -> str | None:
-        return None if value is None else check_object_name(value, "ServiceAccount name")
+        return None if value is None else _check_object_name(value, "ServiceAccount name")
 
     @field_validator("entries")
     @classmethod
@@ -154,7 +177,7 @@ class VirtualMCPServerArgs(StrictModel):
         if value is None:
             return None
         for entry in value:
-            check_object_name(entry, "MCPServerEntry name")
+            _check_object_name(entry, "MCPServerEntry name")
         if len(set(value)) != len(value):
             raise ValueError("entries lists a name twice")
         return sorted(value)
@@ -165,3 +188,19 @@ class VirtualMCPServerArgs(StrictModel):
         if not value or any(ch.isspace() for ch in value):
             raise ValueError(f"{value!r} is not a container image reference")
         return value
+
+
+def parse_args(values: Mapping[str, Any]) -> VirtualMCPServerArgs:
+    """`values` (snake_case or camelCase keys) as arguments, or ArgsError naming the key."""
+    try:
+        return VirtualMCPServerArgs.model_validate(values)
+    except ValidationError as error:
+        raise ArgsError(describe_validation_error(error)) from None
+
+
+def vmcp_name(name: str) -> str:
+    """`name` if it is a valid vMCP name (the Service `vmcp-<name>` is a DNS-1035 label)."""
+    try:
+        return _check_vmcp_name(name)
+    except ValueError as error:
+        raise ArgsError(str(error)) from None

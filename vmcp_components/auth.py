@@ -2,7 +2,8 @@
 
 A strategy goes into `config.yaml` with the *name* of an env var (`clientSecretEnv`,
 `headerValueEnv`); the Deployment gets that env var as a `secretKeyRef`. No secret value is
-ever read: a Secret is only checked for holding the referenced key.
+ever read: a Secret is only checked for holding the referenced key (the Secret keys an auth
+config uses come from the reference walk). A config that cannot be used is a `Problem` value.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from vmcp_components import naming
+from vmcp_components.errors import Problem
 from vmcp_components.inventory import Inventory
-from vmcp_components.models import MCPExternalAuthConfig, ObjectError, parse_object
+from vmcp_components.kinds import MCP_EXTERNAL_AUTH_CONFIG
+from vmcp_components.models import Malformed, MCPExternalAuthConfig
+from vmcp_components.references import missing_secret_key, references
 
 _TOKEN_TYPE_URNS = {
     "access_token": "urn:ietf:params:oauth:token-type:access_token",
@@ -21,10 +25,6 @@ _TOKEN_TYPE_URNS = {
     "jwt": "urn:ietf:params:oauth:token-type:jwt",
 }
 SUPPORTED_AUTH_TYPES = ("tokenExchange", "headerInjection", "unauthenticated")
-
-
-class AuthConfigError(ValueError):
-    """An auth config is missing, invalid, unsupported, or references an absent secret key."""
 
 
 @dataclass(frozen=True, order=True)
@@ -46,26 +46,18 @@ class AuthStrategy:
     secret_env: tuple[SecretEnv, ...] = ()
 
     def document(self) -> dict[str, Any]:
+        """The strategy as `config.yaml` writes it: `type` first, then its own section."""
         return {"type": self.type, **self.body}
 
 
 DISCOVERED = AuthStrategy(type="discovered", body={}, config_name=None)
 
 
-def check_secret_key(inventory: Inventory, secret: str, key: str, used_for: str) -> None:
-    """Raise unless Secret `secret` exists in the inventory and holds `key` (keys only)."""
-    keys = inventory.secret_keys.get(secret)
-    if keys is None:
-        raise AuthConfigError(f'Secret "{secret}" referenced for {used_for} not found')
-    if key not in keys:
-        raise AuthConfigError(f'Secret "{secret}" has no key "{key}" referenced for {used_for}')
-
-
-def _token_exchange(config: MCPExternalAuthConfig, inventory: Inventory) -> AuthStrategy:
+def _token_exchange(config: MCPExternalAuthConfig) -> AuthStrategy | Problem:
     spec = config.spec.token_exchange
     name = config.metadata.name
     if spec is None:
-        raise AuthConfigError(
+        return Problem(
             f'MCPExternalAuthConfig "{name}" has type tokenExchange but no spec.tokenExchange'
         )
     body: dict[str, Any] = {"tokenUrl": spec.token_url}
@@ -74,9 +66,6 @@ def _token_exchange(config: MCPExternalAuthConfig, inventory: Inventory) -> Auth
     secret_env: tuple[SecretEnv, ...] = ()
     if spec.client_secret_ref is not None:
         ref = spec.client_secret_ref
-        check_secret_key(
-            inventory, ref.name, ref.key, f'MCPExternalAuthConfig "{name}" clientSecretRef'
-        )
         env = naming.token_exchange_secret_env(name)
         body["clientSecretEnv"] = env
         secret_env = (SecretEnv(env, ref.name, ref.key),)
@@ -91,15 +80,14 @@ def _token_exchange(config: MCPExternalAuthConfig, inventory: Inventory) -> Auth
     return AuthStrategy("token_exchange", {"tokenExchange": body}, name, secret_env)
 
 
-def _header_injection(config: MCPExternalAuthConfig, inventory: Inventory) -> AuthStrategy:
+def _header_injection(config: MCPExternalAuthConfig) -> AuthStrategy | Problem:
     spec = config.spec.header_injection
     name = config.metadata.name
     if spec is None:
-        raise AuthConfigError(
+        return Problem(
             f'MCPExternalAuthConfig "{name}" has type headerInjection but no spec.headerInjection'
         )
     ref = spec.value_secret_ref
-    check_secret_key(inventory, ref.name, ref.key, f'MCPExternalAuthConfig "{name}" valueSecretRef')
     env = naming.header_injection_secret_env(name)
     body = {"headerInjection": {"headerName": spec.header_name, "headerValueEnv": env}}
     return AuthStrategy("header_injection", body, name, (SecretEnv(env, ref.name, ref.key),))
@@ -112,27 +100,35 @@ def _invalid_condition(config: MCPExternalAuthConfig) -> str | None:
     return None
 
 
-def resolve_auth_config(inventory: Inventory, name: str) -> AuthStrategy:
-    """The strategy for MCPExternalAuthConfig `name`, or AuthConfigError saying why not."""
-    raw = inventory.get("MCPExternalAuthConfig", name)
-    if raw is None:
-        raise AuthConfigError(
-            f'MCPExternalAuthConfig "{name}" not found in namespace "{inventory.namespace}"'
-        )
-    try:
-        config = parse_object(MCPExternalAuthConfig, raw)
-    except ObjectError as error:
-        raise AuthConfigError(str(error)) from None
-    invalid = _invalid_condition(config)
-    if invalid is not None:
-        raise AuthConfigError(f'MCPExternalAuthConfig "{name}" is marked invalid: {invalid}')
+def _strategy(config: MCPExternalAuthConfig) -> AuthStrategy | Problem:
+    name = config.metadata.name
     if config.spec.type == "tokenExchange":
-        return _token_exchange(config, inventory)
+        return _token_exchange(config)
     if config.spec.type == "headerInjection":
-        return _header_injection(config, inventory)
+        return _header_injection(config)
     if config.spec.type == "unauthenticated":
         return AuthStrategy("unauthenticated", {}, name)
-    raise AuthConfigError(
+    return Problem(
         f'MCPExternalAuthConfig "{name}" has type "{config.spec.type}", which vmcp-components '
         f"does not support in static mode (supported: {', '.join(SUPPORTED_AUTH_TYPES)})"
     )
+
+
+def resolve_auth_config(inventory: Inventory, name: str) -> AuthStrategy | Problem:
+    """The strategy for MCPExternalAuthConfig `name`, or the Problem that prevents it."""
+    config = inventory.get(MCP_EXTERNAL_AUTH_CONFIG, name)
+    if config is None:
+        return Problem(
+            f'MCPExternalAuthConfig "{name}" not found in namespace "{inventory.namespace}"'
+        )
+    if isinstance(config, Malformed):
+        return Problem(config.problem)
+    invalid = _invalid_condition(config)
+    if invalid is not None:
+        return Problem(f'MCPExternalAuthConfig "{name}" is marked invalid: {invalid}')
+    strategy = _strategy(config)
+    for use in references(config).secret_keys if isinstance(strategy, AuthStrategy) else ():
+        missing = missing_secret_key(inventory, use)
+        if missing is not None:
+            return missing
+    return strategy

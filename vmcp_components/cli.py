@@ -12,13 +12,10 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from pydantic import ValidationError
-
 from vmcp_components import yaml_text
-from vmcp_components.args import VirtualMCPServerArgs, check_vmcp_name
+from vmcp_components.args import parse_args, vmcp_name
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import load_snapshot
-from vmcp_components.models import describe_validation_error
 from vmcp_components.render import Rendering, render
 
 EXIT_BAD_INPUT = 2
@@ -50,14 +47,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def dump_objects(rendering: Rendering) -> str:
+    """The rendered objects as multi-document YAML, in apply order."""
     return yaml_text.dump_all(rendering.objects)
 
 
 def run_render(options: argparse.Namespace) -> tuple[str, str]:
     """(YAML for stdout, JSON status) for the parsed options; raises VmcpError on bad input."""
-    name = check_vmcp_name(options.name)
-    args = VirtualMCPServerArgs(
-        namespace=options.namespace, group=options.group, strict=options.strict
+    name = vmcp_name(options.name)
+    args = parse_args(
+        {"namespace": options.namespace, "group": options.group, "strict": options.strict}
     )
     try:
         text = options.snapshot.read_text(encoding="utf-8")
@@ -68,13 +66,11 @@ def run_render(options: argparse.Namespace) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with `argv` (default: sys.argv); returns the exit code."""
     options = _parser().parse_args(argv)
     try:
         manifests, status = run_render(options)
-    except ValidationError as error:
-        print(f"error: {describe_validation_error(error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (VmcpError, ValueError) as error:
+    except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if options.status_file is not None:

@@ -14,20 +14,19 @@ child reaches the engine and nothing in the cluster changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import ValidationError
 
-from vmcp_components.args import VirtualMCPServerArgs, check_vmcp_name
+from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args, vmcp_name
 from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
-from vmcp_components.models import describe_validation_error
+from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
 from vmcp_components.naming import snake_case
 from vmcp_components.outputs import derived, joined
-from vmcp_components.reads import READ_CLASSES, read_value
+from vmcp_components.reads import ToolHiveObjectRead, read_value
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
@@ -81,12 +80,14 @@ class VirtualMCPServer(pulumi.ComponentResource):
         *,
         discovery: Discovery | None = None,
     ) -> None:
-        """Declare the vMCP for `args` (the model, or a mapping whose `namespace`, `group`,
-        `entries`, `kubeconfig` and `context` may be `pulumi.Input`s); `discovery` replaces the
-        lightkube discovery (tests)."""
+        """Declare the vMCP for `args`, rendered once its inputs are known.
+
+        `args` is the model, or a mapping whose `namespace`, `group`, `entries`, `kubeconfig`
+        and `context` may be `pulumi.Input`s; `discovery` replaces the lightkube discovery.
+        """
         super().__init__(COMPONENT_TYPE, name, None, opts)
         settings, cluster = _split_args(args)
-        self._vmcp_name = check_vmcp_name(_plain(settings, "name") or name)
+        self._vmcp_name = vmcp_name(_plain(settings, "name") or name)
         self._service_account = _plain(settings, "serviceAccount")
         self._dry_run = pulumi.runtime.is_dry_run()
         self._waits_on_others = bool(opts and opts.depends_on)
@@ -117,8 +118,11 @@ class VirtualMCPServer(pulumi.ComponentResource):
         )
 
     def _refuse_a_second_cluster(self) -> None:
-        """Discovery must list the cluster the provider writes to: with an explicit kubernetes
-        provider, only the caller knows which cluster that is."""
+        """Refuse an explicit kubernetes provider without a kubeconfig.
+
+        Discovery must list the cluster the provider writes to, and with an explicit provider
+        only the caller knows which cluster that is.
+        """
         if self.get_provider("kubernetes::") is None:
             return
         raise ComponentError(
@@ -142,8 +146,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
         `opts.depends_on` (for a component there, its children); the ids of the custom
         resources listed there are unknown in preview when they are about to change.
         """
-        depends_on = opts.depends_on if opts else None
-        dependencies = depends_on if isinstance(depends_on, Sequence) else []
+        depends_on: object = opts.depends_on if opts else None
+        dependencies: list[object] = list(depends_on) if isinstance(depends_on, list) else []
         ids = [d.id for d in dependencies if isinstance(d, pulumi.CustomResource)]
         # The kubeconfig is used in memory to list the cluster and never stored by this
         # component; its secretness must not spread to the rendered objects.
@@ -178,13 +182,15 @@ class VirtualMCPServer(pulumi.ComponentResource):
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
         namespace = plan.namespace
         opts = pulumi.ResourceOptions(parent=self)
-        names: list[tuple[str, str]] = [("MCPGroup", plan.group)] if plan.group else []
+        names = [(MCP_GROUP.kind, plan.group)] if plan.group else []
         names += [
             (kind, member) for kind, members in sorted(plan.members.items()) for member in members
         ]
-        names += [("MCPExternalAuthConfig", config) for config in plan.auth_configs]
+        names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, config) for config in plan.auth_configs]
         bodies: list[pulumi.Output[dict[str, Any]]] = [
-            READ_CLASSES[kind](f"{name}-{kind.lower()}-{obj}", f"{namespace}/{obj}", opts).body()
+            ToolHiveObjectRead(
+                BY_KIND[kind], f"{name}-{kind.lower()}-{obj}", f"{namespace}/{obj}", opts
+            ).body()
             for kind, obj in names
         ]
         for config_map in plan.config_maps:
@@ -196,10 +202,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
         secret_keys = dict(plan.secret_keys)
         return derived(
             joined(bodies),
-            lambda objects: Inventory(
-                namespace,
-                build_inventory(namespace, objects, f"reads in namespace {namespace}").objects,
-                secret_keys,
+            lambda objects: build_inventory(
+                namespace, objects, f"reads in namespace {namespace}", secret_keys
             ),
         )
 
@@ -218,9 +222,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
         if isinstance(settings, VirtualMCPServerArgs):
             return settings
         try:
-            return VirtualMCPServerArgs.model_validate(settings)
-        except ValidationError as error:
-            raise self._error(describe_validation_error(error)) from None
+            return parse_args(settings)
+        except ArgsError as error:
+            raise self._error(str(error)) from None
 
     def _error(self, message: str) -> pulumi.RunError:
         return pulumi.RunError(f"VirtualMCPServer {self._vmcp_name}: {message}")
@@ -271,30 +275,31 @@ class VirtualMCPServer(pulumi.ComponentResource):
 def _split_args(
     args: VirtualMCPServerArgs | Mapping[str, Any],
 ) -> tuple[VirtualMCPServerArgs | dict[str, Any], dict[str, Any]]:
-    """(the settings, the kubeconfig/context Inputs); settings with no Input in them are
-    validated here, so a bad argument fails where the caller made it."""
+    """Split `args` into the settings and the kubeconfig/context Inputs.
+
+    Settings with no Input in them are validated here, so a bad argument fails where the caller
+    made it.
+    """
     if isinstance(args, VirtualMCPServerArgs):
         return args, {}
     settings = {key: value for key, value in args.items() if key not in CLUSTER_KEYS}
     cluster = {key: args[key] for key in CLUSTER_KEYS if args.get(key) is not None}
     if not _holds_outputs(settings):
-        try:
-            return VirtualMCPServerArgs.model_validate(settings), cluster
-        except ValidationError as error:
-            raise ComponentError(f"VirtualMCPServer: {describe_validation_error(error)}") from None
+        return parse_args(settings), cluster
     for key in ("name", "serviceAccount", "service_account"):
         if isinstance(settings.get(key), pulumi.Output):
             raise ComponentError(f"VirtualMCPServer: `{key}` must be a plain value, not an Output")
     return settings, cluster
 
 
-def _holds_outputs(value: Any) -> bool:
+def _holds_outputs(value: object) -> bool:
+    """Whether `value` is or contains an Output (in a mapping, list or tuple)."""
     if isinstance(value, pulumi.Output):
         return True
     if isinstance(value, Mapping):
-        return any(_holds_outputs(v) for v in value.values())
+        return any(_holds_outputs(v) for v in cast(Mapping[object, object], value).values())
     if isinstance(value, list | tuple):
-        return any(_holds_outputs(v) for v in value)
+        return any(_holds_outputs(v) for v in cast(Sequence[object], value))
     return False
 
 
@@ -325,8 +330,11 @@ def _cluster_discovery(cluster: Mapping[str, Any]) -> ClusterDiscovery:
 
 
 def _waiting_only(output: pulumi.Output[Any]) -> pulumi.Output[Any]:
-    """`output`'s value without its resources: the children may wait for the component's URN,
-    but a dependency on the component itself would be one on themselves."""
+    """`output`'s value without its resources.
+
+    The children may wait for the component's URN, but a dependency on the component itself
+    would be one on themselves.
+    """
     return pulumi.Output(set(), output.future(), output.is_known())
 
 

@@ -16,30 +16,43 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import yaml
-from lightkube import ApiError, Client, KubeConfig
-from lightkube.generic_resource import create_namespaced_resource
+from lightkube import ApiError, Client, KubeConfig, generic_resource
+from lightkube.generic_resource import GenericNamespacedResource
 from lightkube.resources.core_v1 import ConfigMap, Secret
 
-from vmcp_components.backends import MEMBER_KINDS, select_members
 from vmcp_components.errors import VmcpError
-from vmcp_components.inventory import Inventory, build_inventory, secret_key_names
-from vmcp_components.models import TOOLHIVE_GROUP
+from vmcp_components.inventory import Inventory, build_inventory, extend_inventory
+from vmcp_components.kinds import (
+    MCP_EXTERNAL_AUTH_CONFIG,
+    MCP_GROUP,
+    MCP_SERVER_ENTRY,
+    MEMBER_KINDS,
+    STORAGE_VERSION,
+    TOOLHIVE_GROUP,
+    TOOLHIVE_KINDS,
+)
+from vmcp_components.membership import GroupMember, select_members
+from vmcp_components.references import references
 
-TOOLHIVE_PLURALS = {
-    "MCPGroup": "mcpgroups",
-    "MCPServerEntry": "mcpserverentries",
-    "MCPServer": "mcpservers",
-    "MCPRemoteProxy": "mcpremoteproxies",
-    "MCPExternalAuthConfig": "mcpexternalauthconfigs",
-}
+# lightkube leaves two parameters unannotated (`verbs`, `conf: Dict`): strict pyright reports
+# those functions as partially unknown, though the values used here are fully typed.
+_create_resource = cast(
+    "Callable[[str, str, str, str], type[GenericNamespacedResource]]",
+    generic_resource.create_namespaced_resource,  # pyright: ignore[reportUnknownMemberType]
+)
+_config_from_dict = cast(
+    "Callable[[dict[str, Any]], KubeConfig]",
+    KubeConfig.from_dict,  # pyright: ignore[reportUnknownMemberType]
+)
+
 TOOLHIVE_RESOURCES = {
-    kind: create_namespaced_resource(TOOLHIVE_GROUP, "v1beta1", kind, plural)
-    for kind, plural in TOOLHIVE_PLURALS.items()
+    kind.kind: _create_resource(TOOLHIVE_GROUP, STORAGE_VERSION, kind.kind, kind.plural)
+    for kind in TOOLHIVE_KINDS
 }
-"""lightkube classes for the ToolHive kinds (v1beta1, namespaced)."""
+"""lightkube classes for the ToolHive kinds (storage version, namespaced)."""
 
 
 class DiscoveryError(VmcpError):
@@ -52,82 +65,65 @@ class ReadPlan:
 
     namespace: str
     group: str | None
-    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
     auth_configs: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
-    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
 
 class Discovery(Protocol):
+    """Anything that can say which objects the component must read."""
+
     def discover(
         self,
         namespace: str,
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
-    ) -> ReadPlan: ...
+    ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
+        ...
 
 
-def _refs(raw: Mapping[str, Any]) -> tuple[set[str], set[str], set[str]]:
-    """(auth config, CA ConfigMap, Secret) names a member or auth config refers to."""
-    spec = raw.get("spec")
-    if not isinstance(spec, Mapping):
-        spec = {}
-    auth = (
-        {spec["externalAuthConfigRef"].get("name")}
-        if isinstance(spec.get("externalAuthConfigRef"), Mapping)
-        else set()
-    )
-    config_map = ((spec.get("caBundleRef") or {}).get("configMapRef") or {}).get("name")
-    secrets = {
-        (item.get("valueSecretRef") or {}).get("name")
-        for item in ((spec.get("headerForward") or {}).get("addHeadersFromSecret") or [])
-        if isinstance(item, Mapping)
-    }
-    for section, ref in (
-        ("tokenExchange", "clientSecretRef"),
-        ("headerInjection", "valueSecretRef"),
-    ):
-        secrets.add(((spec.get(section) or {}).get(ref) or {}).get("name"))
-    clean = lambda names: {n for n in names if isinstance(n, str) and n}  # noqa: E731
-    return clean(auth), clean({config_map}), clean(secrets)
+def _auth_config_names(members: Iterable[GroupMember], extra: Iterable[str]) -> list[str]:
+    """The auth configs the members use, plus the ones the arguments name, sorted."""
+    used = {references(member.obj).auth_config for member in members}
+    return sorted({name for name in used if name} | set(extra))
 
 
-def _collect_refs(raws: Iterable[Mapping[str, Any]]) -> tuple[set[str], set[str], set[str]]:
-    auth, config_maps, secrets = set(), set(), set()
-    for raw in raws:
-        a, c, s = _refs(raw)
-        auth |= a
-        config_maps |= c
-        secrets |= s
-    return auth, config_maps, secrets
+def _used(
+    inventory: Inventory, members: Sequence[GroupMember], auth_configs: Iterable[str]
+) -> tuple[list[str], set[str], set[str]]:
+    """(existing auth configs, CA ConfigMap names, Secret names) in use.
 
-
-def _references(
-    members: Iterable[Mapping[str, Any]],
-    auth_configs: Iterable[str],
-    find_auth_config: Callable[[str], dict[str, Any] | None],
-) -> tuple[list[dict[str, Any]], set[str], set[str]]:
-    """(existing auth configs, CA ConfigMap names, Secret names) the members and the extra
-    auth configs refer to; `find_auth_config` looks an auth config up (None when missing)."""
-    auth_names, config_maps, secrets = _collect_refs(members)
-    wanted = sorted(auth_names | set(auth_configs))
-    found = [obj for obj in (find_auth_config(name) for name in wanted) if obj]
-    secrets |= _collect_refs(found)[2]
-    return found, config_maps, secrets
+    What the members and the named auth configs use; `inventory` must hold the auth configs.
+    """
+    found = [
+        (name, config)
+        for name in _auth_config_names(members, auth_configs)
+        if (config := inventory.get(MCP_EXTERNAL_AUTH_CONFIG, name)) is not None
+    ]
+    uses = [references(member.obj) for member in members]
+    uses += [references(config) for _, config in found]
+    config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
+    secrets = {key.secret for use in uses for key in use.secret_keys}
+    return [name for name, _ in found], config_maps, secrets
 
 
 def _members_to_read(
-    inventory: Inventory,
-    members: Sequence[tuple[str, str, Mapping[str, Any]]],
-    entry_names: Sequence[str] | None,
+    inventory: Inventory, members: Sequence[GroupMember], entry_names: Sequence[str] | None
 ) -> dict[str, tuple[str, ...]]:
-    """Members by kind; explicitly named entries are read even when in another group, so the
-    derivation can say so instead of reporting them missing."""
-    names = {kind: sorted(n for k, n, _ in members if k == kind) for kind in MEMBER_KINDS}
+    """Members by kind, to read.
+
+    Explicitly named entries are read even when in another group, so the derivation can say so
+    instead of reporting them missing.
+    """
+    names = {
+        kind.kind: sorted(m.name for m in members if m.kind == kind.kind) for kind in MEMBER_KINDS
+    }
     if entry_names is not None:
-        names["MCPServerEntry"] = sorted(
-            n for n in entry_names if inventory.get("MCPServerEntry", n)
+        names[MCP_SERVER_ENTRY.kind] = sorted(
+            n for n in entry_names if inventory.get(MCP_SERVER_ENTRY, n)
         )
     return {kind: tuple(found) for kind, found in names.items()}
 
@@ -140,17 +136,13 @@ def plan_reads(
 ) -> ReadPlan:
     """The ReadPlan for `group`: its members and the existing objects they reference."""
     members, _ = select_members(inventory, group, entry_names)
-    found_auth, config_maps, secrets = _references(
-        (raw for _, _, raw in members),
-        auth_configs,
-        lambda name: inventory.get("MCPExternalAuthConfig", name),
-    )
+    found_auth, config_maps, secrets = _used(inventory, members, auth_configs)
     return ReadPlan(
         namespace=inventory.namespace,
-        group=group if inventory.get("MCPGroup", group) is not None else None,
+        group=group if inventory.get(MCP_GROUP, group) is not None else None,
         members=_members_to_read(inventory, members, entry_names),
-        auth_configs=tuple(obj["metadata"]["name"] for obj in found_auth),
-        config_maps=tuple(sorted(n for n in config_maps if inventory.get("ConfigMap", n))),
+        auth_configs=tuple(found_auth),
+        config_maps=tuple(sorted(n for n in config_maps if n in inventory.config_maps)),
         secret_keys={
             n: inventory.secret_keys[n] for n in sorted(secrets) if n in inventory.secret_keys
         },
@@ -170,6 +162,7 @@ class InventoryDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
     ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
                 f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
@@ -186,7 +179,7 @@ def _kubeconfig_dict(kubeconfig: str | None) -> dict[str, Any] | None:
     loaded = yaml.safe_load(kubeconfig)
     if not isinstance(loaded, dict):
         raise DiscoveryError("kubeconfig contents are not a YAML mapping")
-    return loaded
+    return cast("dict[str, Any]", loaded)
 
 
 @dataclass(frozen=True)
@@ -201,7 +194,7 @@ class ClusterDiscovery:
         try:
             contents = _kubeconfig_dict(self.kubeconfig)
             if contents is not None:
-                config = KubeConfig.from_dict(contents)
+                config = _config_from_dict(contents)
             elif self.kubeconfig is not None:
                 config = KubeConfig.from_file(Path(self.kubeconfig).expanduser())
             else:
@@ -221,6 +214,7 @@ class ClusterDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
     ) -> ReadPlan:
+        """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
         inventory = self.fetch(namespace, group, entry_names, auth_configs)
         return plan_reads(inventory, group, entry_names, auth_configs)
 
@@ -245,35 +239,31 @@ class ClusterDiscovery:
                     return None
                 raise DiscoveryError(f"cannot read {resource.__name__} {name!r}: {error}") from None
 
+        source = f"namespace {namespace}"
         try:
-            objects = [obj for obj in [get(resources["MCPGroup"], group)] if obj]
+            objects = [obj for obj in [get(resources[MCP_GROUP.kind], group)] if obj]
             for kind in MEMBER_KINDS:
                 listed_kind = _retrying(
-                    lambda k=kind: list(client.list(resources[k], namespace=namespace))
+                    lambda k=kind.kind: list(client.list(resources[k], namespace=namespace))
                 )
                 objects += [_as_dict(o) for o in listed_kind]
-            listed = build_inventory(namespace, objects, f"namespace {namespace}")
-            members, _ = select_members(listed, group, entry_names)
-            auth_configs_found, config_maps, secrets = _references(
-                (raw for _, _, raw in members),
-                auth_configs,
-                lambda name: get(resources["MCPExternalAuthConfig"], name),
-            )
-            objects += auth_configs_found
-            objects += [o for o in (get(ConfigMap, n) for n in sorted(config_maps)) if o]
-            secret_keys = {}
-            for name in sorted(secrets):
-                secret = get(Secret, name)
-                if secret is not None:
-                    secret_keys[name] = secret_key_names(secret)
+            inventory = build_inventory(namespace, objects, source)
+            members, _ = select_members(inventory, group, entry_names)
+            auth_objects = [
+                get(resources[MCP_EXTERNAL_AUTH_CONFIG.kind], name)
+                for name in _auth_config_names(members, auth_configs)
+            ]
+            inventory = extend_inventory(inventory, [o for o in auth_objects if o], source)
+            _, config_maps, secrets = _used(inventory, members, auth_configs)
+            referenced = [get(ConfigMap, name) for name in sorted(config_maps)]
+            referenced += [get(Secret, name) for name in sorted(secrets)]
+            return extend_inventory(inventory, [o for o in referenced if o], source)
         except ApiError as error:
             raise DiscoveryError(
                 f"cannot list ToolHive objects in namespace {namespace!r}: {error}"
             ) from None
         except OSError as error:
             raise DiscoveryError(f"cannot reach the cluster: {error}") from None
-        inventory = build_inventory(namespace, objects, f"namespace {namespace}")
-        return Inventory(inventory.namespace, inventory.objects, secret_keys)
 
 
 _RETRIED_STATUS = (429, 503, 504)

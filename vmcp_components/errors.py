@@ -1,5 +1,34 @@
-"""The one exception family the product raises for bad input or an undeployable group."""
+"""The error convention: a bad member is a value, a run that cannot go on is a `VmcpError`.
+
+- `Problem`: why one object cannot be used, as a value. Whoever holds the object decides what it
+  means: a member's problems become its `Skipped`; a problem in the user's own configuration
+  (an auth config named in `outgoingAuth`) becomes a `VmcpError`.
+- `Skipped`: a group member left out, with the reason (what, where, how to fix).
+- `VmcpError`: the whole run fails; the message says what, where and how to fix.
+
+No other exception crosses a module boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class VmcpError(Exception):
     """A problem the user must fix; the message says what, where, and how."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one object cannot be used; `reason` is one readable sentence."""
+
+    reason: str
+
+
+@dataclass(frozen=True, order=True)
+class Skipped:
+    """A group member left out of `config.yaml`, with the reason."""
+
+    name: str
+    kind: str
+    reason: str

@@ -1,130 +1,163 @@
-"""The objects of one namespace that derivation may look at, and how a snapshot file becomes one.
+"""The objects of one namespace that derivation may look at, parsed once, typed.
 
 An `Inventory` is the pure boundary between "where the objects came from" (a `kubectl get -o
-yaml` snapshot, lightkube, or Pulumi get-calls) and the derivation. Secrets enter it only as
-the names of their keys: a Secret's values are dropped at this boundary and never stored.
+yaml` snapshot, lightkube, or Pulumi get-calls) and the derivation. `build_inventory` is the
+one place raw objects are parsed: each ToolHive object becomes its model, or a `Malformed`
+with the precise schema problem (a malformed member is skipped with it later); a ConfigMap
+keeps its `data`; a Secret keeps only the names of its keys, its values are dropped here and
+never stored. Nothing downstream looks at a raw object again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 
 from vmcp_components.errors import VmcpError
-from vmcp_components.models import TOOLHIVE_GROUP, TOOLHIVE_VERSIONS
+from vmcp_components.kinds import BY_KIND, ToolHiveKind
+from vmcp_components.models import Malformed, WireModel, parse_object
 
-TOOLHIVE_KINDS = (
-    "MCPGroup",
-    "MCPServerEntry",
-    "MCPServer",
-    "MCPRemoteProxy",
-    "MCPExternalAuthConfig",
-)
 CORE_KINDS = ("ConfigMap", "Secret")
-KNOWN_KINDS = TOOLHIVE_KINDS + CORE_KINDS
+
+Model = TypeVar("Model", bound=WireModel)
 
 
 class SnapshotError(VmcpError):
-    """The snapshot cannot be read as Kubernetes objects."""
+    """The objects cannot be read as Kubernetes objects (not a mapping, no name, duplicates)."""
 
 
 @dataclass(frozen=True)
 class Inventory:
-    """Raw objects of one namespace, by kind and name; Secrets as key names only."""
+    """Parsed objects of one namespace, by kind and name; Secrets as key names only."""
 
     namespace: str
-    objects: Mapping[str, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
-    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    toolhive: Mapping[str, Mapping[str, WireModel | Malformed]] = field(
+        default_factory=dict[str, Mapping[str, WireModel | Malformed]]
+    )
+    """ToolHive objects by kind, then name: the model, or `Malformed` when the schema fails."""
+    config_maps: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict[str, Mapping[str, str]]
+    )
+    """ConfigMap `data` by ConfigMap name."""
+    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
+    """The key names of each Secret; values are never kept."""
 
-    def of_kind(self, kind: str) -> Mapping[str, dict[str, Any]]:
-        return self.objects.get(kind, {})
+    def of_kind(self, kind: ToolHiveKind[Model]) -> Mapping[str, Model | Malformed]:
+        """The objects of `kind` by name."""
+        return cast("Mapping[str, Model | Malformed]", self.toolhive.get(kind.kind, {}))
 
-    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+    def get(self, kind: ToolHiveKind[Model], name: str) -> Model | Malformed | None:
+        """The object `name` of `kind`, None when the namespace has none."""
         return self.of_kind(kind).get(name)
 
 
-def secret_key_names(secret: Mapping[str, Any]) -> frozenset[str]:
-    """The keys a Secret holds (`data` and `stringData`); the values are never looked at."""
-    return frozenset((secret.get("data") or {}).keys()) | frozenset(
-        (secret.get("stringData") or {}).keys()
-    )
+def _mapping(section: object) -> Mapping[object, object]:
+    return cast("Mapping[object, object]", section) if isinstance(section, Mapping) else {}
 
 
-def build_inventory(namespace: str, objects: Iterable[dict[str, Any]], source: str) -> Inventory:
-    """Group validated raw objects by kind; other namespaces and unknown kinds are ignored."""
-    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
-    secret_keys: dict[str, frozenset[str]] = {}
+def _key_names(section: object) -> frozenset[str]:
+    return frozenset(key for key in _mapping(section) if isinstance(key, str))
+
+
+def _config_map_data(section: object) -> dict[str, str]:
+    items = _mapping(section).items()
+    return {k: str(v) for k, v in items if isinstance(k, str) and v is not None}
+
+
+def build_inventory(
+    namespace: str,
+    objects: Iterable[object],
+    source: str,
+    secret_keys: Mapping[str, frozenset[str]] | None = None,
+) -> Inventory:
+    """Parse the objects of `namespace`; other namespaces and unknown kinds are ignored.
+
+    `secret_keys` adds Secrets already reduced to key names (discovery's plan).
+    """
+    toolhive: dict[str, dict[str, WireModel | Malformed]] = {}
+    config_maps: dict[str, dict[str, str]] = {}
+    keys: dict[str, frozenset[str]] = dict(secret_keys or {})
     seen: set[tuple[str, str]] = set()
     for index, obj in enumerate(objects):
         where = f"{source}: object #{index + 1}"
-        kind, name, obj_namespace = _identity(obj, where)
-        if kind not in KNOWN_KINDS or (obj_namespace or namespace) != namespace:
+        raw, kind, name, obj_namespace = _identity(obj, where)
+        if (kind not in BY_KIND and kind not in CORE_KINDS) or (
+            obj_namespace or namespace
+        ) != namespace:
             continue
-        _check_api_version(obj, kind, f"{where} ({kind} {name!r})")
+        _check_api_version(raw, kind, f"{where} ({kind} {name!r})")
         if (kind, name) in seen:
             raise SnapshotError(
                 f"{source}: {kind} {name!r} appears twice in namespace {namespace!r}"
             )
         seen.add((kind, name))
         for section in ("data", "stringData") if kind in CORE_KINDS else ():
-            if not isinstance(obj.get(section) or {}, dict):
+            if not isinstance(raw.get(section) or {}, Mapping):
                 raise SnapshotError(f"{where} ({kind} {name!r}): {section} is not a mapping")
         if kind == "Secret":
-            secret_keys[name] = secret_key_names(obj)
+            keys[name] = _key_names(raw.get("data")) | _key_names(raw.get("stringData"))
+        elif kind == "ConfigMap":
+            config_maps[name] = _config_map_data(raw.get("data"))
         else:
-            by_kind.setdefault(kind, {})[name] = obj
-    return Inventory(namespace=namespace, objects=by_kind, secret_keys=secret_keys)
+            toolhive.setdefault(kind, {})[name] = parse_object(BY_KIND[kind].model, raw)
+    return Inventory(namespace, toolhive, config_maps, keys)
 
 
-def _identity(obj: Any, where: str) -> tuple[str, str, str | None]:
+def extend_inventory(inventory: Inventory, objects: Iterable[object], source: str) -> Inventory:
+    """`inventory` plus objects of kinds it does not hold yet (each parsed once, here)."""
+    more = build_inventory(inventory.namespace, objects, source)
+    return Inventory(
+        inventory.namespace,
+        {**inventory.toolhive, **more.toolhive},
+        {**inventory.config_maps, **more.config_maps},
+        {**inventory.secret_keys, **more.secret_keys},
+    )
+
+
+def _identity(obj: object, where: str) -> tuple[Mapping[str, Any], str, str, str | None]:
+    """(the object, kind, name, namespace), or SnapshotError when it is not a Kubernetes object."""
     if not isinstance(obj, dict):
         raise SnapshotError(
             f"{where}: expected a Kubernetes object (a mapping), got {type(obj).__name__}"
         )
-    kind, api_version, metadata = obj.get("kind"), obj.get("apiVersion"), obj.get("metadata")
+    raw = cast("dict[str, Any]", obj)
+    kind, api_version, metadata = raw.get("kind"), raw.get("apiVersion"), raw.get("metadata")
     if not isinstance(kind, str) or not isinstance(api_version, str):
         raise SnapshotError(
             f"{where}: not a Kubernetes object (needs string 'apiVersion' and 'kind')"
         )
-    if (
-        not isinstance(metadata, dict)
-        or not isinstance(metadata.get("name"), str)
-        or not metadata["name"]
-    ):
+    meta = _mapping(metadata)
+    name, namespace = meta.get("name"), meta.get("namespace")
+    if not isinstance(name, str) or not name:
         raise SnapshotError(f"{where}: {kind} has no metadata.name")
-    namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
-        raise SnapshotError(
-            f"{where}: {kind} {metadata['name']!r} has a non-string metadata.namespace"
-        )
-    return kind, metadata["name"], namespace
+        raise SnapshotError(f"{where}: {kind} {name!r} has a non-string metadata.namespace")
+    return raw, kind, name, namespace
 
 
-def _check_api_version(obj: dict[str, Any], kind: str, where: str) -> None:
+def _check_api_version(obj: Mapping[str, Any], kind: str, where: str) -> None:
     api_version = obj["apiVersion"]
-    if kind in CORE_KINDS:
-        expected = ["v1"]
-    else:
-        expected = [f"{TOOLHIVE_GROUP}/{version}" for version in TOOLHIVE_VERSIONS]
+    expected = ["v1"] if kind in CORE_KINDS else list(BY_KIND[kind].accepted_api_versions)
     if api_version not in expected:
         raise SnapshotError(f"{where}: apiVersion {api_version!r} is not one of {expected}")
 
 
-def _expand(item: Any) -> Iterator[Any]:
-    if isinstance(item, dict) and item.get("kind") == "List":
-        items = item.get("items")
+def _expand(item: object) -> Iterator[object]:
+    fields = _mapping(item)
+    if fields.get("kind") == "List":
+        items = fields.get("items")
         if not isinstance(items, list):
             raise SnapshotError("a 'kind: List' document has no 'items' list")
-        for inner in items:
+        for inner in cast("list[object]", items):
             yield from _expand(inner)
     else:
         yield item
 
 
-def _flatten(documents: Iterable[Any]) -> Iterator[Any]:
+def _flatten(documents: Iterable[object]) -> Iterator[object]:
     for document in documents:
         if document is not None:
             yield from _expand(document)
@@ -133,7 +166,7 @@ def _flatten(documents: Iterable[Any]) -> Iterator[Any]:
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:
     """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory."""
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents: list[object] = list(yaml.safe_load_all(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -17,8 +17,8 @@ from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.auth import SecretEnv
 from vmcp_components.backends import Backend
 from vmcp_components.errors import VmcpError
+from vmcp_components.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 
-ROLE_RESOURCES = ["mcpgroups", "mcpservers", "mcpremoteproxies", "mcpserverentries"]
 # Env the operator always sets (EnsureRequiredEnvVars); /tmp is inside the container.
 REQUIRED_ENV = (
     ("XDG_CONFIG_HOME", "/tmp"),
@@ -61,6 +61,7 @@ def _meta(
 
 
 def config_map(name: str, namespace: str, config_yaml: str) -> dict[str, Any]:
+    """The ConfigMap `<name>-vmcp-config` holding `config.yaml`, with its checksum."""
     data = {naming.CONFIG_KEY: config_yaml}
     labels = naming.config_labels(name)
     checksum = content_checksum(data, labels)
@@ -124,6 +125,7 @@ def deployment(
     config_checksum: str,
     env: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes."""
     labels = naming.workload_labels(name)
     ca_bundles = sorted((b.ca_bundle for b in backends if b.ca_bundle), key=lambda c: c.entry)
     volumes: list[dict[str, Any]] = [
@@ -198,6 +200,7 @@ def deployment(
 
 
 def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
+    """The Service `vmcp-<name>` in front of the vmcp pods."""
     labels = naming.workload_labels(name)
     return {
         "apiVersion": "v1",
@@ -230,8 +233,8 @@ def rbac(name: str, namespace: str) -> list[dict[str, Any]]:
             "metadata": _meta(account, namespace),
             "rules": [
                 {
-                    "apiGroups": ["toolhive.stacklok.dev"],
-                    "resources": list(ROLE_RESOURCES),
+                    "apiGroups": [TOOLHIVE_GROUP],
+                    "resources": [kind.plural for kind in VMCP_ROLE_KINDS],
                     "verbs": ["get", "list", "watch"],
                 }
             ],

@@ -2,21 +2,19 @@
 
 The models mirror `toolhive.stacklok.dev/v1beta1` on the wire: camelCase field names, unknown
 fields ignored (the API server may add more), and the CRD schema's patterns, enums and required
-lists enforced. `parse_object` turns a raw Kubernetes object into its model and reports a
-malformed one with the object's kind/name and the offending field path.
+lists enforced. `parse_object` turns a raw Kubernetes object into its model, or into a
+`Malformed` value naming the object's kind/name and the offending field paths. Only the
+inventory calls it: everything downstream works on the parsed objects.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
-
-from vmcp_components.errors import VmcpError
-
-TOOLHIVE_GROUP = "toolhive.stacklok.dev"
-TOOLHIVE_VERSIONS = ("v1beta1", "v1alpha1")
 
 StaticTransport = Literal["sse", "streamable-http"]
 STATIC_TRANSPORTS: tuple[str, ...] = ("sse", "streamable-http")
@@ -31,6 +29,8 @@ class WireModel(BaseModel):
 
 
 class ObjectMeta(WireModel):
+    """The metadata fields derivation looks at."""
+
     name: str = Field(min_length=1)
     namespace: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -44,6 +44,8 @@ class NamedRef(WireModel):
 
 
 class SecretKeyRef(WireModel):
+    """One key of a Secret in the same namespace."""
+
     name: str = Field(min_length=1)
     key: str = Field(min_length=1)
 
@@ -57,17 +59,23 @@ class ConfigMapKeySelector(WireModel):
 
 
 class CABundleSource(WireModel):
+    """Where an entry's CA bundle comes from (a ConfigMap key)."""
+
     config_map_ref: ConfigMapKeySelector | None = None
 
 
 class HeaderFromSecret(WireModel):
+    """A header whose value comes from a Secret key."""
+
     header_name: str = Field(min_length=1, max_length=255)
     value_secret_ref: SecretKeyRef
 
 
 class HeaderForwardConfig(WireModel):
+    """An entry's headers: literal ones and ones from Secrets (unique names)."""
+
     add_plaintext_headers: dict[str, str] = Field(default_factory=dict)
-    add_headers_from_secret: list[HeaderFromSecret] = Field(default_factory=list)
+    add_headers_from_secret: list[HeaderFromSecret] = Field(default_factory=list[HeaderFromSecret])
 
     @field_validator("add_headers_from_secret")
     @classmethod
@@ -81,6 +89,8 @@ class HeaderForwardConfig(WireModel):
 
 
 class Condition(WireModel):
+    """A metav1.Condition as the operator writes it."""
+
     type: str
     status: str
     reason: str = ""
@@ -88,12 +98,16 @@ class Condition(WireModel):
 
 
 class WorkloadStatus(WireModel):
+    """The operator's status of an MCPServer, MCPRemoteProxy or auth config."""
+
     phase: str | None = None
     url: str | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPServerEntrySpec(WireModel):
+    """What an MCPServerEntry declares: the remote URL, transport, group and refs."""
+
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
     allow_private_endpoint: bool = False
     transport: StaticTransport
@@ -104,17 +118,23 @@ class MCPServerEntrySpec(WireModel):
 
 
 class MCPServerEntryStatus(WireModel):
+    """The entry controller's verdict."""
+
     phase: Literal["Valid", "Pending", "Failed"] | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPServerEntry(WireModel):
+    """A remote MCP server declared for a group."""
+
     metadata: ObjectMeta
     spec: MCPServerEntrySpec
     status: MCPServerEntryStatus | None = None
 
 
 class MCPServerSpec(WireModel):
+    """The fields of an MCPServer that decide its backend."""
+
     group_ref: NamedRef | None = None
     transport: Literal["stdio", "sse", "streamable-http"] = "stdio"
     proxy_mode: StaticTransport = "streamable-http"
@@ -122,12 +142,16 @@ class MCPServerSpec(WireModel):
 
 
 class MCPServer(WireModel):
+    """An MCP server the operator runs in the cluster (reached through its proxy)."""
+
     metadata: ObjectMeta
     spec: MCPServerSpec
     status: WorkloadStatus | None = None
 
 
 class MCPRemoteProxySpec(WireModel):
+    """The fields of an MCPRemoteProxy that decide its backend."""
+
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
     transport: StaticTransport = "streamable-http"
     group_ref: NamedRef | None = None
@@ -135,27 +159,37 @@ class MCPRemoteProxySpec(WireModel):
 
 
 class MCPRemoteProxy(WireModel):
+    """A proxy the operator runs in front of a remote MCP server."""
+
     metadata: ObjectMeta
     spec: MCPRemoteProxySpec
     status: WorkloadStatus | None = None
 
 
 class MCPGroupStatus(WireModel):
+    """The group controller's verdict."""
+
     phase: Literal["Ready", "Pending", "Failed"] | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
 class MCPGroupSpec(WireModel):
+    """What an MCPGroup declares."""
+
     description: str | None = None
 
 
 class MCPGroup(WireModel):
+    """The group whose members become the vMCP's backends."""
+
     metadata: ObjectMeta
     spec: MCPGroupSpec = Field(default_factory=MCPGroupSpec)
     status: MCPGroupStatus | None = None
 
 
 class TokenExchangeConfig(WireModel):
+    """RFC 8693 token exchange settings; the client secret by reference."""
+
     token_url: str = Field(min_length=1, alias="tokenUrl")
     client_id: str | None = None
     client_secret_ref: SecretKeyRef | None = None
@@ -165,27 +199,44 @@ class TokenExchangeConfig(WireModel):
 
 
 class HeaderInjectionConfig(WireModel):
+    """A header injected with a value from a Secret key."""
+
     header_name: str = Field(min_length=1)
     value_secret_ref: SecretKeyRef
 
 
 class MCPExternalAuthConfigSpec(WireModel):
+    """The auth type and its settings."""
+
     type: str = Field(min_length=1)
     token_exchange: TokenExchangeConfig | None = None
     header_injection: HeaderInjectionConfig | None = None
 
 
 class MCPExternalAuthConfig(WireModel):
+    """How vMCP authenticates to a backend."""
+
     metadata: ObjectMeta
     spec: MCPExternalAuthConfigSpec
     status: WorkloadStatus | None = None
 
 
+Member = MCPServerEntry | MCPServer | MCPRemoteProxy
+"""An object that joins a group through `spec.groupRef` and may become a vMCP backend."""
+
 Model = TypeVar("Model", bound=WireModel)
 
 
-class ObjectError(VmcpError):
-    """A Kubernetes object that does not match its schema; the message names object and field."""
+@dataclass(frozen=True)
+class Malformed:
+    """A ToolHive object that violates its CRD schema, kept with the precise problem."""
+
+    kind: str
+    name: str
+    problem: str
+    """`<Kind> '<name>': <field.path>: <message>`, one item per problem."""
+    group: str | None = None
+    """`spec.groupRef.name` as written (when a string), so membership still sees the object."""
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -197,7 +248,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 def describe_validation_error(error: ValidationError) -> str:
     """One line per problem: `field.path: message (got value)`, in pydantic's order."""
-    problems = []
+    problems: list[str] = []
     for item in error.errors(include_url=False):
         got = item.get("input")
         shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {got!r})"
@@ -205,11 +256,23 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def parse_object(model: type[Model], raw: dict[str, Any]) -> Model:
-    """Validate a raw object into `model`, or raise ObjectError naming the object and field."""
+def _string_at(raw: Mapping[str, Any], *path: str) -> str | None:
+    value: object = raw
+    for key in path:
+        value = cast("Mapping[str, object]", value).get(key) if isinstance(value, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def parse_object(model: type[Model], raw: Mapping[str, Any]) -> Model | Malformed:
+    """`raw` as `model`, or a `Malformed` that names the object and every offending field."""
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        kind = raw.get("kind", model.__name__)
-        name = (raw.get("metadata") or {}).get("name", "<unnamed>")
-        raise ObjectError(f"{kind} {name!r}: {describe_validation_error(error)}") from None
+        written = _string_at(raw, "metadata", "name")
+        name = "<unnamed>" if written is None else written
+        return Malformed(
+            kind=model.__name__,
+            name=name,
+            problem=f"{model.__name__} {name!r}: {describe_validation_error(error)}",
+            group=_string_at(raw, "spec", "groupRef", "name"),
+        )

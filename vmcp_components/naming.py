@@ -29,18 +29,22 @@ def env_token(value: str) -> str:
 
 
 def config_map_name(name: str) -> str:
+    """`<name>-vmcp-config`: the ConfigMap holding `config.yaml`."""
     return f"{name}-vmcp-config"
 
 
 def rbac_name(name: str) -> str:
+    """`<name>-vmcp`: the ServiceAccount, Role and RoleBinding."""
     return f"{name}-vmcp"
 
 
 def service_name(name: str) -> str:
+    """`vmcp-<name>`: the Service."""
     return f"vmcp-{name}"
 
 
 def service_url(name: str, namespace: str) -> str:
+    """The in-cluster URL of the vMCP Service."""
     return f"http://{service_name(name)}.{namespace}.svc.cluster.local:{PROXY_PORT}"
 
 
@@ -65,14 +69,17 @@ def config_labels(name: str) -> dict[str, str]:
 
 
 def ca_bundle_key(key: str) -> str:
+    """The ConfigMap key of a CA bundle: `ca.crt` when the reference leaves it empty."""
     return key or DEFAULT_CA_KEY
 
 
 def ca_bundle_dir(entry: str) -> str:
+    """Where an entry's CA bundle volume is mounted."""
     return posixpath.join(CA_BUNDLE_ROOT, entry)
 
 
 def ca_bundle_path(entry: str, key: str) -> str:
+    """The CA file of an entry, as `caBundlePath` names it."""
     return posixpath.join(ca_bundle_dir(entry), ca_bundle_key(key))
 
 
@@ -86,20 +93,25 @@ def ca_bundle_volume_name(entry: str) -> str:
 
 
 def token_exchange_secret_env(config: str) -> str:
+    """The env var holding a token-exchange client secret."""
     return f"TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_{env_token(config)}"
 
 
 def header_injection_secret_env(config: str) -> str:
+    """The env var holding an injected header's value."""
     return f"TOOLHIVE_HEADER_INJECTION_VALUE_{env_token(config)}"
 
 
 def header_forward_manifest_env(entry: str) -> str:
+    """The env var telling vMCP which headers an entry forwards."""
     return f"TOOLHIVE_HEADER_FORWARD_{env_token(entry)}"
 
 
 def header_forward_identifier(header: str, entry: str) -> str:
+    """The secret identifier of one forwarded header of an entry."""
     return f"HEADER_FORWARD_{env_token(header)}_{env_token(entry)}"
 
 
 def header_forward_secret_env(header: str, entry: str) -> str:
+    """The env var holding one forwarded header's value."""
     return f"TOOLHIVE_SECRET_{header_forward_identifier(header, entry)}"

@@ -41,7 +41,10 @@ def joined(sources: Sequence[pulumi.Output[Any]]) -> pulumi.Output[list[Any]]:
         return list(await asyncio.gather(*(getattr(s, attribute)() for s in sources)))
 
     async def resources() -> set[pulumi.Resource]:
-        return set().union(*await gather("resources"))
+        found: set[pulumi.Resource] = set()
+        for resources in await gather("resources"):
+            found |= resources
+        return found
 
     async def known() -> bool:
         return all(await gather("is_known"))

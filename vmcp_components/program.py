@@ -17,11 +17,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import ValidationError
 
-from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args
 from vmcp_components.component import VirtualMCPServer
-from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
 
 CLUSTER_KEYS = ("kubeconfig", "context")
@@ -39,6 +37,8 @@ STACK_OUTPUTS = (
 
 @dataclass(frozen=True)
 class StackSettings:
+    """The validated stack config: the vMCP's name, its arguments and the cluster."""
+
     name: str
     args: VirtualMCPServerArgs
     kubeconfig: pulumi.Input[str]
@@ -77,9 +77,9 @@ def load_stack_settings(project: str) -> StackSettings:
                 f"stack config key '{prefix}{key}' is not valid JSON: {error}"
             ) from None
     try:
-        args = VirtualMCPServerArgs.model_validate(values)
-    except ValidationError as error:
-        raise pulumi.RunError(f"stack config {prefix}{describe_validation_error(error)}") from None
+        args = parse_args(values)
+    except ArgsError as error:
+        raise pulumi.RunError(f"stack config {prefix}{error}") from None
     if args.name is None:
         raise pulumi.RunError(f"stack config key '{prefix}name' is required (the vMCP's name)")
     secret = pulumi.runtime.is_config_secret(f"{prefix}kubeconfig")
@@ -90,12 +90,15 @@ def load_stack_settings(project: str) -> StackSettings:
 
 
 def _default_kubeconfig() -> str:
-    """The kubeconfig the provider would use by default, named explicitly so that the provider
-    and discovery are given the same one."""
+    """The kubeconfig the provider would use by default.
+
+    Named explicitly, so that the provider and discovery are given the same one.
+    """
     return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
 
 
 def main() -> VirtualMCPServer:
+    """The program: provider and discovery for one cluster, the component, the outputs."""
     settings = load_stack_settings(pulumi.get_project())
     provider = k8s.Provider(
         "kubernetes",

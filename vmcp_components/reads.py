@@ -9,11 +9,11 @@ the derivation, with the CRD's camelCase keys unchanged.
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 
-from vmcp_components.models import TOOLHIVE_GROUP
+from vmcp_components.kinds import ToolHiveKind
 from vmcp_components.outputs import derived, joined
 
 PROVIDER_VERSION = version("pulumi-kubernetes")
@@ -24,9 +24,8 @@ _BODY_KEYS = ("metadata", "spec", "status")
 
 
 class ToolHiveObjectRead(pulumi.CustomResource):
-    """An existing ToolHive object, read by `<namespace>/<name>`; never created or changed."""
+    """An existing ToolHive object of one kind, read by `<namespace>/<name>`; never changed."""
 
-    KIND: ClassVar[str] = ""
     api_version: pulumi.Output[str]
     kind: pulumi.Output[str]
     metadata: pulumi.Output[dict[str, Any]]
@@ -35,30 +34,36 @@ class ToolHiveObjectRead(pulumi.CustomResource):
 
     def __init__(
         self,
+        kind: ToolHiveKind[Any],
         resource_name: str,
         object_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """Read the object `object_id` (`<namespace>/<name>`) of `kind`."""
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(id=object_id, version=PROVIDER_VERSION)
         )
+        self._kind = kind
         super().__init__(
-            f"kubernetes:{TOOLHIVE_GROUP}/v1beta1:{self.KIND}",
+            f"kubernetes:{kind.api_version}:{kind.kind}",
             resource_name,
             dict.fromkeys(_PROPERTIES),
             opts,
         )
 
     def translate_output_property(self, prop: str) -> str:
+        """Map the wire's `apiVersion` to the attribute `api_version`."""
         return "api_version" if prop == "apiVersion" else prop
 
     def translate_input_property(self, prop: str) -> str:
+        """Map the attribute `api_version` to the wire's `apiVersion`."""
         return "apiVersion" if prop == "api_version" else prop
 
     def body(self) -> pulumi.Output[dict[str, Any]]:
         """The object as the API server returned it (camelCase), for the Inventory."""
         parts = joined([read_value(self, getattr(self, key)) for key in _BODY_KEYS])
-        return derived(parts, lambda values: _body(f"{TOOLHIVE_GROUP}/v1beta1", self.KIND, *values))
+        kind = self._kind
+        return derived(parts, lambda values: _body(kind.api_version, kind.kind, *values))
 
 
 def read_value(resource: pulumi.CustomResource, output: pulumi.Output[Any]) -> pulumi.Output[Any]:
@@ -92,35 +97,3 @@ def _body(api_version: str, kind: str, metadata: Any, spec: Any, status: Any) ->
     if status is not None:
         body["status"] = status
     return body
-
-
-class MCPGroupRead(ToolHiveObjectRead):
-    KIND = "MCPGroup"
-
-
-class MCPServerEntryRead(ToolHiveObjectRead):
-    KIND = "MCPServerEntry"
-
-
-class MCPServerRead(ToolHiveObjectRead):
-    KIND = "MCPServer"
-
-
-class MCPRemoteProxyRead(ToolHiveObjectRead):
-    KIND = "MCPRemoteProxy"
-
-
-class MCPExternalAuthConfigRead(ToolHiveObjectRead):
-    KIND = "MCPExternalAuthConfig"
-
-
-READ_CLASSES: dict[str, type[ToolHiveObjectRead]] = {
-    cls.KIND: cls
-    for cls in (
-        MCPGroupRead,
-        MCPServerEntryRead,
-        MCPServerRead,
-        MCPRemoteProxyRead,
-        MCPExternalAuthConfigRead,
-    )
-}

@@ -24,6 +24,8 @@ import ipaddress
 import json
 import re
 
+from vmcp_components.errors import Problem
+
 _ALWAYS_BLOCKED_NETS = tuple(
     ipaddress.ip_network(cidr)
     for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "::/128", "::1/128", "fe80::/10")
@@ -81,7 +83,7 @@ _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class RemoteURLError(ValueError):
+class _Refused(Exception):
     """The remote URL is malformed or points somewhere an entry may not reach."""
 
 
@@ -95,8 +97,8 @@ def _quoted(value: str) -> str:
     return f'"{_shown(value)}"'
 
 
-def _invalid(detail: str) -> RemoteURLError:
-    return RemoteURLError(f"remote URL is invalid: {detail}")
+def _invalid(detail: str) -> _Refused:
+    return _Refused(f"remote URL is invalid: {detail}")
 
 
 def _check_port(colon_port: str) -> None:
@@ -128,7 +130,7 @@ def _bracketed_host(host_port: str) -> str:
         )
     _check_port(colon_port)
     if "%" in inside:
-        raise RemoteURLError(
+        raise _Refused(
             "remote URL host is not allowed: the IPv6 address has a zone identifier "
             '("%25..."), which means nothing for a remote server and hides the address '
             "from this check; remove it"
@@ -164,7 +166,7 @@ def _plain_host(host_port: str) -> str:
                 "an IPv4 address or an IPv6 address in brackets"
             )
     if not host.isascii():
-        raise RemoteURLError(
+        raise _Refused(
             f"remote URL host is not allowed: host {_quoted(host)} has non-ASCII characters, "
             "which HTTP clients map to other names (IDNA) before resolving, so it may name an "
             "internal host; write it in ASCII, an international name in its xn-- punycode form"
@@ -183,7 +185,7 @@ def _host(url: str) -> str:
     scheme = _SCHEME.match(rest)
     if scheme is None or scheme[0][:-1].lower() not in ("http", "https"):
         got = scheme[0][:-1].lower() if scheme else ""
-        raise RemoteURLError(f"remote URL must use http or https scheme, got {_quoted(got)}")
+        raise _Refused(f"remote URL must use http or https scheme, got {_quoted(got)}")
     rest = rest[scheme.end() :].partition("?")[0]
     _check_escapes(fragment, "fragment")
     if not rest.startswith("//"):
@@ -191,7 +193,7 @@ def _host(url: str) -> str:
     authority, slash, path = rest[2:].partition("/")
     _check_escapes(slash + path, "path")
     if "@" in authority:
-        raise RemoteURLError(
+        raise _Refused(
             "remote URL must not contain user information (user:password@ before the host): "
             "it would be copied into config.yaml and the stack outputs; remove it and pass "
             "credentials with externalAuthConfigRef or headerForward.addHeadersFromSecret"
@@ -273,20 +275,28 @@ def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
     return None
 
 
-def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
-    """Raise RemoteURLError, saying what is wrong and how to fix it, when `url` is not allowed."""
+def check_remote_url(url: str, allow_private_endpoint: bool = False) -> Problem | None:
+    """The Problem with `url` (what is wrong and how to fix it), or None when it is allowed."""
+    try:
+        _check(url, allow_private_endpoint)
+    except _Refused as refused:
+        return Problem(str(refused))
+    return None
+
+
+def _check(url: str, allow_private_endpoint: bool) -> None:
     if not url:
-        raise RemoteURLError("remote URL must not be empty")
+        raise _Refused("remote URL must not be empty")
     host = _host(url)
     name = host.rstrip(".").lower()
     if not name:
-        raise RemoteURLError("remote URL must have a valid host")
+        raise _Refused("remote URL must have a valid host")
     address: _Address | None = None
     try:
         address = ipaddress.ip_address(name)
     except ValueError:
         if all(_NUMERIC_LABEL.fullmatch(label) for label in name.split(".")):
-            raise RemoteURLError(
+            raise _Refused(
                 f"remote URL host is not allowed: host {_quoted(host)} is an IPv4 address in a "
                 "non-standard form (hexadecimal, octal or fewer than four numbers), which some "
                 "resolvers read as another address (127.1 as 127.0.0.1); write it as four "
@@ -297,4 +307,4 @@ def check_remote_url(url: str, allow_private_endpoint: bool = False) -> None:
     else:
         problem = _ip_problem(host, address, allow_private_endpoint)
     if problem:
-        raise RemoteURLError(f"remote URL host is not allowed: {problem}")
+        raise _Refused(f"remote URL host is not allowed: {problem}")

@@ -15,9 +15,10 @@ from typing import Any
 
 from vmcp_components import manifests, naming
 from vmcp_components.args import BackendAuth, VirtualMCPServerArgs
-from vmcp_components.auth import DISCOVERED, AuthConfigError, AuthStrategy, resolve_auth_config
-from vmcp_components.backends import Backend, GroupBackends, Skipped, derive_backends
-from vmcp_components.errors import VmcpError
+from vmcp_components.auth import DISCOVERED, AuthStrategy, resolve_auth_config
+from vmcp_components.backends import Backend, GroupBackends
+from vmcp_components.derivation import derive_backends
+from vmcp_components.errors import Problem, Skipped, VmcpError
 from vmcp_components.inventory import Inventory
 from vmcp_components.models import STATIC_TRANSPORTS
 from vmcp_components.vmcp_config import build_config, dump_config, validate_config
@@ -41,16 +42,17 @@ class Rendering:
     derivation: GroupBackends
 
     def object(self, kind: str) -> dict[str, Any]:
+        """The one declared object of `kind`."""
         return next(obj for obj in self.objects if obj["kind"] == kind)
 
 
 def _resolve_backend_auth(inventory: Inventory, auth: BackendAuth, where: str) -> AuthStrategy:
     if auth.external_auth_config_ref is None:
         return DISCOVERED
-    try:
-        return resolve_auth_config(inventory, auth.external_auth_config_ref.name)
-    except AuthConfigError as error:
-        raise RenderError(f"{where}: {error}") from None
+    strategy = resolve_auth_config(inventory, auth.external_auth_config_ref.name)
+    if isinstance(strategy, Problem):
+        raise RenderError(f"{where}: {strategy.reason}")
+    return strategy
 
 
 def _skip_lines(skipped: Sequence[Skipped]) -> str:
@@ -84,6 +86,7 @@ def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends:
 
 
 def status_record(backend: Backend) -> dict[str, Any]:
+    """A backend as one `discoveredBackends` item."""
     return {
         "name": backend.name,
         "kind": backend.kind,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import posixpath
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from vmcp_components import yaml_text
 from vmcp_components.args import VirtualMCPServerArgs
@@ -45,9 +45,11 @@ def _fill_defaults(given: Mapping[str, Any], defaults: Mapping[str, Any]) -> dic
     for key, default in defaults.items():
         value = merged.get(key)
         if isinstance(default, Mapping) and isinstance(value, Mapping):
-            merged[key] = _fill_defaults(value, default)
+            merged[key] = _fill_defaults(
+                cast("Mapping[str, Any]", value), cast("Mapping[str, Any]", default)
+            )
         elif value in (None, "", 0, {}):
-            merged[key] = copy.deepcopy(default)
+            merged[key] = copy.deepcopy(cast("object", default))
     return merged
 
 
@@ -85,14 +87,16 @@ def build_config(
 
 def validate_config(document: Mapping[str, Any]) -> None:
     """Apply the vMCP binary's own checks on a static config; raise ConfigValidationError."""
-    problems = []
+    problems: list[str] = []
     for key in ("name", "groupRef", "incomingAuth"):
         if not document.get(key):
             problems.append(f"{key} is required")
-    source = (document.get("outgoingAuth") or {}).get("source")
+    outgoing: Mapping[str, Any] = document.get("outgoingAuth") or {}
+    source = outgoing.get("source")
     if source not in ("inline", "discovered"):
         problems.append(f"outgoingAuth.source must be inline or discovered, got {source!r}")
-    for index, backend in enumerate(document.get("backends") or []):
+    backends: list[Mapping[str, Any]] = document.get("backends") or []
+    for index, backend in enumerate(backends):
         where = f"backends[{index}]"
         for key in ("name", "url", "transport"):
             if not backend.get(key):
@@ -117,4 +121,5 @@ def validate_config(document: Mapping[str, Any]) -> None:
 
 
 def dump_config(document: Mapping[str, Any]) -> str:
+    """The config document as deterministic YAML text."""
     return yaml_text.dump(dict(document))

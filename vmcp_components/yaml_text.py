@@ -7,8 +7,8 @@ the pure-Python emitter, used otherwise, writes the same text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import yaml
 from yaml.representer import SafeRepresenter
@@ -16,14 +16,19 @@ from yaml.representer import SafeRepresenter
 
 def _represent_str(dumper: SafeRepresenter, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    # The stubs leave `value` unannotated, so strict pyright calls the method partially unknown.
+    represent = cast(
+        "Callable[..., yaml.ScalarNode]",
+        dumper.represent_scalar,  # pyright: ignore[reportUnknownMemberType]
+    )
+    return represent("tag:yaml.org,2002:str", value, style=style)
 
 
-def _dumper(base: type[yaml.SafeDumper] | type[yaml.CSafeDumper]) -> Any:
+def _dumper(base: type[SafeRepresenter]) -> type[SafeRepresenter]:
     """`base` with our string style and without aliases (shared dicts are written out)."""
 
-    class Dumper(base):  # pyright: ignore[reportGeneralTypeIssues] - a union of two bases
-        def ignore_aliases(self, data: Any) -> bool:
+    class Dumper(base):
+        def ignore_aliases(self, data: object) -> bool:
             return True
 
     Dumper.add_representer(str, _represent_str)
@@ -32,6 +37,7 @@ def _dumper(base: type[yaml.SafeDumper] | type[yaml.CSafeDumper]) -> Any:
 
 _PureDumper = _dumper(yaml.SafeDumper)
 _Dumper = _dumper(yaml.CSafeDumper) if yaml.__with_libyaml__ else _PureDumper
+
 
 _OPTIONS: dict[str, Any] = {
     "Dumper": _Dumper,
@@ -43,8 +49,10 @@ _OPTIONS: dict[str, Any] = {
 
 
 def dump(document: Any) -> str:
-    return yaml.dump(document, **_OPTIONS)
+    """`document` as one YAML document."""
+    return cast("str", yaml.dump(document, **_OPTIONS))
 
 
 def dump_all(documents: Iterable[Any]) -> str:
-    return yaml.dump_all(list(documents), **_OPTIONS)
+    """`documents` as multi-document YAML (`---` between documents)."""
+    return cast("str", yaml.dump_all(list(documents), **_OPTIONS))

@@ -1,9 +1,10 @@
 """Mock-engine harness: a fresh root stack, config and monitor per test, and a fake cluster.
 
 The mock engine (`pulumi.runtime.set_mocks`) stands in for the Pulumi CLI and the kubernetes
-provider, which the fast tier does not build. Reads answer from an Inventory (the example
-snapshot unless a test gives another); creates echo their inputs. Every test asserts after
-`run_program` has waited for all outstanding RPCs, never only inside an `.apply`.
+provider, which the fast tier does not build. Reads answer from raw objects (the example
+snapshot's unless a test gives others), as the API server would; creates echo their inputs.
+Every test asserts after `run_program` has waited for all outstanding RPCs, never only inside
+an `.apply`.
 """
 
 from __future__ import annotations
@@ -12,27 +13,34 @@ import copy
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
 import pytest
+import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
 from vmcp_components.discovery import InventoryDiscovery
-from vmcp_components.inventory import Inventory, load_snapshot
+from vmcp_components.inventory import Inventory, build_inventory, load_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "snapshot.yaml"
 NAMESPACE = "toolhive-system"
 GROUP = "engineering-team"
 T = TypeVar("T")
+Raw = dict[str, Any]
 
 
 def example_inventory() -> Inventory:
     return load_snapshot(EXAMPLE.read_text(), NAMESPACE, str(EXAMPLE))
+
+
+def example_objects() -> list[Raw]:
+    """The items of the example snapshot, as raw objects (a fresh copy on each call)."""
+    return list(yaml.safe_load(EXAMPLE.read_text())["items"])
 
 
 def read_type(kind: str) -> str:
@@ -45,22 +53,21 @@ def read_type(kind: str) -> str:
 
 @dataclass
 class FakeCluster(pulumi.runtime.Mocks):
-    """Answers get-calls from an Inventory; records reads and creates in order."""
+    """Answers get-calls from raw objects of one namespace; records reads and creates in order."""
 
-    inventory: Inventory
+    objects: Sequence[Raw]
+    namespace: str = NAMESPACE
     reads: list[pulumi_mocks.MockResourceArgs] = field(default_factory=list)
     creates: list[pulumi_mocks.MockResourceArgs] = field(default_factory=list)
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.custom is None and args.resource_id:
             self.reads.append(args)
-            for kind, objects in self.inventory.objects.items():
-                for name, obj in objects.items():
-                    if (
-                        read_type(kind) == args.typ
-                        and args.resource_id == f"{self.inventory.namespace}/{name}"
-                    ):
-                        return args.resource_id, copy.deepcopy(obj)
+            for obj in self.objects:
+                meta = obj["metadata"]
+                object_id = f"{meta.get('namespace', self.namespace)}/{meta['name']}"
+                if read_type(obj["kind"]) == args.typ and args.resource_id == object_id:
+                    return args.resource_id, copy.deepcopy(obj)
             raise LookupError(f"not found: {args.typ} {args.resource_id}")
         self.creates.append(args)
         state = copy.deepcopy(args.inputs)
@@ -68,6 +75,10 @@ class FakeCluster(pulumi.runtime.Mocks):
         if not isinstance(metadata, dict):  # unknown in preview
             return args.name, state
         return f"{metadata.get('namespace', '')}/{metadata.get('name', args.name)}", state
+
+    def inventory(self) -> Inventory:
+        """What discovery sees in this cluster."""
+        return build_inventory(self.namespace, copy.deepcopy(list(self.objects)), "fake cluster")
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
         return {}, None
@@ -97,17 +108,17 @@ class Engine:
 
     @property
     def discovery(self) -> InventoryDiscovery:
-        return InventoryDiscovery(self.cluster.inventory)
+        return InventoryDiscovery(self.cluster.inventory())
 
     def urns(self) -> list[str]:
         return list(self.monitor.resources)
 
 
 def install(
-    inventory: Inventory, *, preview: bool = False, config: dict[str, str] | None = None
+    objects: Sequence[Raw], *, preview: bool = False, config: dict[str, str] | None = None
 ) -> Engine:
     """Fresh root stack, config and monitor, so nothing leaks between tests."""
-    cluster = FakeCluster(inventory)
+    cluster = FakeCluster(objects)
     monitor = pulumi_mocks.MockMonitor(cluster)
     warnings = Warnings()
     logger = logging.getLogger(f"pulumi-mock-{id(monitor)}")
@@ -130,7 +141,7 @@ def install(
 
 @pytest.fixture
 def engine() -> Engine:
-    return install(example_inventory())
+    return install(example_objects())
 
 
 def run_program(program: Callable[[], T]) -> T:

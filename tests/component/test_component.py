@@ -19,14 +19,15 @@ from tests.component.conftest import (
     GROUP,
     NAMESPACE,
     Engine,
+    Raw,
     example_inventory,
+    example_objects,
     install,
     resolved,
     run_program,
 )
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.component import VirtualMCPServer
-from vmcp_components.inventory import Inventory
 from vmcp_components.render import render
 
 ARGS = VirtualMCPServerArgs(namespace=NAMESPACE, group=GROUP)
@@ -58,19 +59,23 @@ def ints(value: Any) -> Any:
     return value
 
 
-def with_objects(inventory: Inventory, *objects: dict[str, Any]) -> Inventory:
-    by_kind = {kind: dict(objs) for kind, objs in inventory.objects.items()}
-    for obj in objects:
-        by_kind.setdefault(obj["kind"], {})[obj["metadata"]["name"]] = obj
-    return Inventory(inventory.namespace, by_kind, inventory.secret_keys)
+def _key(obj: Raw) -> tuple[str, str]:
+    return obj["kind"], obj["metadata"]["name"]
 
 
-def without(inventory: Inventory, kind: str, name: str) -> Inventory:
-    by_kind = {
-        k: {n: o for n, o in objs.items() if (k, n) != (kind, name)}
-        for k, objs in inventory.objects.items()
-    }
-    return Inventory(inventory.namespace, by_kind, inventory.secret_keys)
+def with_objects(objects: list[Raw], *more: Raw) -> list[Raw]:
+    """`objects` with `more` added, each replacing an object of the same kind and name."""
+    replaced = {_key(obj) for obj in more}
+    return [obj for obj in objects if _key(obj) not in replaced] + list(more)
+
+
+def without(objects: list[Raw], kind: str, name: str) -> list[Raw]:
+    return [obj for obj in objects if _key(obj) != (kind, name)]
+
+
+def find(objects: list[Raw], kind: str, name: str) -> Raw:
+    (found,) = (obj for obj in objects if _key(obj) == (kind, name))
+    return found
 
 
 def ca_entry(name: str, config_map: str = "corp-ca-bundle", key: str = "ca.crt") -> dict[str, Any]:
@@ -183,10 +188,10 @@ def test_each_skip_is_a_pulumi_warning(engine: Engine) -> None:
 
 
 def test_ca_volumes_and_mounts_with_default_and_custom_key() -> None:
-    inventory = with_objects(example_inventory(), ca_entry("partner-api", key="bundle.pem"))
-    config_map = copy.deepcopy(inventory.objects["ConfigMap"]["corp-ca-bundle"])
+    objects = with_objects(example_objects(), ca_entry("partner-api", key="bundle.pem"))
+    config_map = copy.deepcopy(find(objects, "ConfigMap", "corp-ca-bundle"))
     config_map["data"]["bundle.pem"] = config_map["data"]["ca.crt"]
-    engine = install(with_objects(inventory, config_map))
+    engine = install(with_objects(objects, config_map))
     deploy(engine)
     spec = pod_spec(engine)
     volumes = {v["name"]: v for v in spec["volumes"]}
@@ -217,9 +222,9 @@ def _checksums(engine: Engine) -> tuple[str, str]:
 
 
 def test_an_added_entry_changes_the_checksum_and_the_pod_template() -> None:
-    before = install(example_inventory())
+    before = install(example_objects())
     deploy(before)
-    after = install(with_objects(example_inventory(), ca_entry("new-tool")))
+    after = install(with_objects(example_objects(), ca_entry("new-tool")))
     vmcp = deploy(after)
     old_cm, old_pod = _checksums(before)
     new_cm, new_pod = _checksums(after)
@@ -231,7 +236,7 @@ def test_an_added_entry_changes_the_checksum_and_the_pod_template() -> None:
 
 
 def test_a_removed_entry_leaves_config_volumes_and_outputs() -> None:
-    engine = install(without(example_inventory(), "MCPServerEntry", "internal-mcp"))
+    engine = install(without(example_objects(), "MCPServerEntry", "internal-mcp"))
     vmcp = deploy(engine)
     assert "name: internal-mcp\n" not in config_yaml(engine)
     assert "name: context7\n" in config_yaml(engine)
@@ -244,7 +249,7 @@ def test_a_removed_entry_leaves_config_volumes_and_outputs() -> None:
 
 
 def test_preview_registers_the_same_objects() -> None:
-    engine = install(example_inventory(), preview=True)
+    engine = install(example_objects(), preview=True)
     vmcp = deploy(engine)
     assert pulumi.runtime.is_dry_run()
     assert sorted(
@@ -270,7 +275,7 @@ def test_strict_mode_fails_before_any_child_is_registered(engine: Engine) -> Non
 
 
 def test_a_missing_group_fails_and_declares_nothing() -> None:
-    engine = install(without(example_inventory(), "MCPGroup", GROUP))
+    engine = install(without(example_objects(), "MCPGroup", GROUP))
     with pytest.raises(
         Exception, match='MCPGroup "engineering-team" not found in namespace "toolhive-system"'
     ):
@@ -305,9 +310,9 @@ def test_explicit_entries_replace_discovery(engine: Engine) -> None:
 
 def test_preview_renders_even_when_a_read_lacks_a_property() -> None:
     """A property the live object lacks is unknown to the SDK in preview; it must read as absent."""
-    config_map = copy.deepcopy(example_inventory().objects["ConfigMap"]["corp-ca-bundle"])
+    config_map = copy.deepcopy(find(example_objects(), "ConfigMap", "corp-ca-bundle"))
     del config_map["data"]
-    engine = install(with_objects(example_inventory(), config_map), preview=True)
+    engine = install(with_objects(example_objects(), config_map), preview=True)
     vmcp = deploy(engine)
     assert resolved(vmcp.backend_count) == 4
     reasons = {s["name"]: s["reason"] for s in resolved(vmcp.skipped_backends)}

@@ -22,6 +22,7 @@ from tests.component.conftest import (
     NAMESPACE,
     Engine,
     example_inventory,
+    example_objects,
     install,
     resolved,
     run_program,
@@ -64,7 +65,7 @@ def test_namespace_and_group_may_be_outputs(engine: Engine) -> None:
 
 
 def test_preview_with_an_unknown_kubeconfig_shows_the_children_unknown() -> None:
-    engine = install(example_inventory(), preview=True)
+    engine = install(example_objects(), preview=True)
     vmcp = run_program(
         lambda: VirtualMCPServer(
             "eng-tools",
@@ -87,7 +88,7 @@ def test_preview_with_an_unknown_kubeconfig_shows_the_children_unknown() -> None
 
 
 def test_preview_with_known_inputs_shows_the_reads_and_the_objects() -> None:
-    engine = install(example_inventory(), preview=True)
+    engine = install(example_objects(), preview=True)
     run_program(
         lambda: VirtualMCPServer(
             "eng-tools",
@@ -101,9 +102,7 @@ def test_preview_with_known_inputs_shows_the_reads_and_the_objects() -> None:
 
 
 def test_a_group_created_by_the_same_program_is_unknown_in_preview_not_an_error() -> None:
-    inventory = example_inventory()
-    empty = type(inventory)(inventory.namespace, {}, {})
-    engine = install(empty, preview=True)
+    engine = install([], preview=True)
 
     def program() -> VirtualMCPServer:
         group = k8s.apiextensions.CustomResource(
@@ -128,7 +127,7 @@ def test_a_group_created_by_the_same_program_is_unknown_in_preview_not_an_error(
 
 def test_discovery_waits_for_depends_on() -> None:
     """Members declared in the program exist before discovery lists the cluster."""
-    engine = install(example_inventory())
+    engine = install(example_objects())
     order: list[str] = []
     discovery = engine.discovery
 
@@ -152,7 +151,7 @@ def test_discovery_waits_for_depends_on() -> None:
 
 
 def test_an_explicit_provider_needs_the_kubeconfig() -> None:
-    install(example_inventory())
+    install(example_objects())
 
     def program() -> VirtualMCPServer:
         provider = k8s.Provider("other", kubeconfig="/other")

@@ -14,7 +14,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.component.conftest import ROOT, example_inventory, install, resolved, run_program
+from tests.component.conftest import (
+    ROOT,
+    example_inventory,
+    example_objects,
+    install,
+    resolved,
+    run_program,
+)
 from vmcp_components import component, program
 from vmcp_components.discovery import InventoryDiscovery
 from vmcp_components.render import render
@@ -49,7 +56,7 @@ def discovery(monkeypatch: pytest.MonkeyPatch) -> RecordingDiscovery:
 
 
 def run_main(config: dict[str, str]) -> dict[str, Any]:
-    engine = install(example_inventory(), config=config)
+    engine = install(example_objects(), config=config)
     run_program(lambda: runpy.run_path(str(ROOT / "__main__.py")))
     outputs = pulumi.runtime.get_root_resource().outputs  # type: ignore[union-attr]
     return {

@@ -22,6 +22,8 @@ from tests import factories
 from tests.unit.helpers import render_checked
 from vmcp_components.cli import dump_objects
 from vmcp_components.inventory import Inventory, SnapshotError, load_snapshot
+from vmcp_components.kinds import MCP_GROUP, MCP_SERVER, MCP_SERVER_ENTRY
+from vmcp_components.models import Malformed, MCPServer
 
 NS = factories.NAMESPACE
 
@@ -47,7 +49,8 @@ def _small_group() -> list[dict[str, Any]]:
 def _shape(inventory: Inventory) -> tuple[Any, ...]:
     return (
         inventory.namespace,
-        {kind: dict(objects) for kind, objects in inventory.objects.items()},
+        {kind: dict(objects) for kind, objects in inventory.toolhive.items()},
+        {name: dict(data) for name, data in inventory.config_maps.items()},
         dict(inventory.secret_keys),
     )
 
@@ -59,10 +62,29 @@ def test_kind_list_is_read() -> None:
     inventory = load_snapshot(_as_list(*_small_group()), NS)
 
     assert inventory.namespace == NS
-    assert set(inventory.objects) == {"MCPGroup", "MCPServerEntry", "MCPServer", "ConfigMap"}
-    assert set(inventory.of_kind("MCPServerEntry")) == {"context7"}
-    assert inventory.get("MCPServer", "github-mcp") == factories.server("github-mcp")
+    assert set(inventory.toolhive) == {"MCPGroup", "MCPServerEntry", "MCPServer"}
+    assert set(inventory.of_kind(MCP_SERVER_ENTRY)) == {"context7"}
+    assert inventory.get(MCP_SERVER, "github-mcp") == MCPServer.model_validate(
+        factories.server("github-mcp")
+    )
+    assert inventory.config_maps == {"corp-ca": {"ca.crt": factories.ca_pem()}}
     assert inventory.secret_keys == {"creds": frozenset({"token"})}
+
+
+def test_each_object_is_parsed_where_the_inventory_is_built() -> None:
+    """A malformed member is kept as Malformed with its precise problem and the group it names."""
+    bad = factories.entry("bad", transport=None)
+    bad["spec"]["caBundleRef"] = "corp-ca"  # a string where an object belongs
+    inventory = load_snapshot(_as_list(factories.group(), bad), NS)
+
+    assert inventory.get(MCP_SERVER_ENTRY, "bad") == Malformed(
+        kind="MCPServerEntry",
+        name="bad",
+        problem="MCPServerEntry 'bad': spec.transport: Field required; "
+        "spec.caBundleRef: Input should be a valid dictionary or instance of CABundleSource "
+        "(got 'corp-ca')",
+        group=factories.GROUP,
+    )
 
 
 def test_multi_document_yaml_gives_the_same_inventory_as_a_list() -> None:
@@ -182,7 +204,7 @@ def test_a_wrong_api_version_for_a_known_kind_is_an_error(
 def test_v1alpha1_toolhive_objects_are_accepted() -> None:
     old = dict(factories.entry("e"), apiVersion="toolhive.stacklok.dev/v1alpha1")
     inventory = load_snapshot(_as_documents(factories.group(), old), NS)
-    assert set(inventory.of_kind("MCPServerEntry")) == {"e"}
+    assert set(inventory.of_kind(MCP_SERVER_ENTRY)) == {"e"}
 
 
 @pytest.mark.parametrize(
@@ -214,9 +236,10 @@ def test_other_namespaces_and_unknown_kinds_are_ignored() -> None:
     )
     inventory = load_snapshot(text, NS)
 
-    assert set(inventory.objects) == {"MCPGroup", "MCPServerEntry"}
-    assert set(inventory.of_kind("MCPServerEntry")) == {"mine"}
-    assert set(inventory.of_kind("MCPGroup")) == {factories.GROUP}
+    assert set(inventory.toolhive) == {"MCPGroup", "MCPServerEntry"}
+    assert set(inventory.of_kind(MCP_SERVER_ENTRY)) == {"mine"}
+    assert set(inventory.of_kind(MCP_GROUP)) == {factories.GROUP}
+    assert dict(inventory.config_maps) == {}
     assert dict(inventory.secret_keys) == {}
 
 
@@ -224,8 +247,8 @@ def test_an_object_without_namespace_belongs_to_the_given_namespace() -> None:
     text = _as_documents(factories.group(namespace=None), factories.entry("e", namespace=None))
     inventory = load_snapshot(text, "team-a")
 
-    assert set(inventory.of_kind("MCPGroup")) == {factories.GROUP}
-    assert set(inventory.of_kind("MCPServerEntry")) == {"e"}
+    assert set(inventory.of_kind(MCP_GROUP)) == {factories.GROUP}
+    assert set(inventory.of_kind(MCP_SERVER_ENTRY)) == {"e"}
     assert inventory.namespace == "team-a"
 
 
@@ -237,8 +260,9 @@ def test_same_name_in_another_namespace_or_kind_is_not_a_duplicate() -> None:
         factories.config_map("dup", {}),
     )
     inventory = load_snapshot(text, NS)
-    assert inventory.get("MCPServerEntry", "dup") is not None
-    assert inventory.get("MCPServer", "dup") is not None
+    assert inventory.get(MCP_SERVER_ENTRY, "dup") is not None
+    assert inventory.get(MCP_SERVER, "dup") is not None
+    assert "dup" in inventory.config_maps
 
 
 @pytest.mark.parametrize("second_namespace", [NS, None])
@@ -286,7 +310,8 @@ def test_secrets_keep_key_names_only() -> None:
         "api-creds": frozenset({"bearer-token", "extra"}),
         "oauth-client": frozenset({"client-secret"}),
     }
-    assert "Secret" not in inventory.objects
+    assert "Secret" not in inventory.toolhive
+    assert dict(inventory.config_maps) == {}
     assert SECRET_VALUE not in repr(inventory)
     assert SECRET_B64 not in repr(inventory)
 

@@ -3,7 +3,7 @@
 Checks: a valid MCPServerEntry parses with camelCase wire names; unknown fields are ignored;
 the CRD rules are enforced (remoteUrl pattern `^https?://`, transport enum with no default,
 required groupRef.name, headerName 1..255 characters and unique, configMapRef.key required,
-phase enums); and a malformed object raises ObjectError naming kind, object and field path.
+phase enums); and a malformed object parses to a Malformed naming kind, object and field path.
 """
 
 from __future__ import annotations
@@ -16,17 +16,31 @@ import pytest
 
 from tests import factories
 from vmcp_components.models import (
+    Malformed,
     MCPExternalAuthConfig,
     MCPGroup,
     MCPRemoteProxy,
     MCPServer,
     MCPServerEntry,
-    ObjectError,
+    Model,
     parse_object,
 )
 from vmcp_components.naming import ca_bundle_key
 
 Raw = dict[str, Any]
+
+
+def _parsed(model: type[Model], raw: Raw) -> Model:
+    parsed = parse_object(model, raw)
+    assert not isinstance(parsed, Malformed), parsed
+    return parsed
+
+
+def _problem(model: type[Any], raw: Raw) -> str:
+    parsed = parse_object(model, raw)
+    assert isinstance(parsed, Malformed)
+    assert (parsed.kind, parsed.name) == (model.__name__, raw["metadata"].get("name", "<unnamed>"))
+    return parsed.problem
 
 
 def _full_entry() -> Raw:
@@ -50,7 +64,7 @@ def _full_entry() -> Raw:
 
 
 def test_valid_entry_parses_with_camel_case_wire_names() -> None:
-    entry = parse_object(MCPServerEntry, _full_entry())
+    entry = _parsed(MCPServerEntry, _full_entry())
 
     assert entry.metadata.name == "internal-api"
     assert entry.metadata.namespace == factories.NAMESPACE
@@ -78,7 +92,7 @@ def test_valid_entry_parses_with_camel_case_wire_names() -> None:
 
 
 def test_model_dump_by_alias_uses_the_wire_names() -> None:
-    entry = parse_object(MCPServerEntry, _full_entry())
+    entry = _parsed(MCPServerEntry, _full_entry())
     spec = entry.spec.model_dump(by_alias=True, exclude_none=True)
 
     assert set(spec) == {
@@ -99,7 +113,7 @@ def test_model_dump_by_alias_uses_the_wire_names() -> None:
 
 
 def test_optional_fields_default_as_the_crd_says() -> None:
-    entry = parse_object(MCPServerEntry, factories.entry("plain"))
+    entry = _parsed(MCPServerEntry, factories.entry("plain"))
 
     assert entry.spec.allow_private_endpoint is False
     assert entry.spec.external_auth_config_ref is None
@@ -117,21 +131,21 @@ def test_unknown_fields_are_ignored_everywhere() -> None:
     raw["spec"]["groupRef"]["namespace"] = "ignored"
     raw["status"]["observedGeneration"] = 3
 
-    entry = parse_object(MCPServerEntry, raw)
+    entry = _parsed(MCPServerEntry, raw)
 
-    assert entry == parse_object(MCPServerEntry, _full_entry())
+    assert entry == _parsed(MCPServerEntry, _full_entry())
     assert "someNewField" not in entry.spec.model_dump(by_alias=True)
 
 
 def test_v1alpha1_objects_parse_the_same_way() -> None:
     raw = _full_entry()
     raw["apiVersion"] = "toolhive.stacklok.dev/v1alpha1"
-    assert parse_object(MCPServerEntry, raw) == parse_object(MCPServerEntry, _full_entry())
+    assert _parsed(MCPServerEntry, raw) == _parsed(MCPServerEntry, _full_entry())
 
 
 def test_empty_config_map_key_is_accepted_and_means_ca_crt() -> None:
     raw = factories.entry("e", ca=("corp-ca", ""))
-    entry = parse_object(MCPServerEntry, raw)
+    entry = _parsed(MCPServerEntry, raw)
     assert entry.spec.ca_bundle_ref is not None
     assert entry.spec.ca_bundle_ref.config_map_ref is not None
     assert entry.spec.ca_bundle_ref.config_map_ref.key == ""
@@ -141,15 +155,15 @@ def test_empty_config_map_key_is_accepted_and_means_ca_crt() -> None:
 @pytest.mark.parametrize("length", [1, 255])
 def test_header_name_length_bounds_are_inclusive(length: int) -> None:
     raw = factories.entry("e", secret_headers=[("H" * length, "creds", "token")])
-    entry = parse_object(MCPServerEntry, raw)
+    entry = _parsed(MCPServerEntry, raw)
     assert entry.spec.header_forward is not None
     assert len(entry.spec.header_forward.add_headers_from_secret[0].header_name) == length
 
 
 def test_other_kinds_take_their_crd_defaults() -> None:
-    server = parse_object(MCPServer, factories.server("s", transport=None))
-    proxy = parse_object(MCPRemoteProxy, factories.proxy("p"))
-    group = parse_object(MCPGroup, factories.group(phase=None))
+    server = _parsed(MCPServer, factories.server("s", transport=None))
+    proxy = _parsed(MCPRemoteProxy, factories.proxy("p"))
+    group = _parsed(MCPGroup, factories.group(phase=None))
 
     # MCPServer's CRD defaults transport to stdio and proxyMode to streamable-http.
     assert server.spec.transport == "stdio"
@@ -242,10 +256,7 @@ def test_crd_rules_are_enforced_with_the_field_path(
     raw = copy.deepcopy(factories.entry("bad-entry"))
     mutate(raw)
 
-    with pytest.raises(ObjectError) as caught:
-        parse_object(MCPServerEntry, raw)
-
-    message = str(caught.value)
+    message = _problem(MCPServerEntry, raw)
     assert message.startswith("MCPServerEntry 'bad-entry': ")
     assert f" {field_path}: " in message
 
@@ -254,10 +265,7 @@ def test_duplicate_header_names_are_refused_as_a_list_map_key() -> None:
     raw = factories.entry("e")
     _header_items(_header("Authorization"), _header("Authorization"))(raw)
 
-    with pytest.raises(ObjectError) as caught:
-        parse_object(MCPServerEntry, raw)
-
-    message = str(caught.value)
+    message = _problem(MCPServerEntry, raw)
     assert "spec.headerForward.addHeadersFromSecret: " in message
     assert "duplicate headerName 'Authorization'" in message
 
@@ -265,23 +273,19 @@ def test_duplicate_header_names_are_refused_as_a_list_map_key() -> None:
 def test_header_names_differing_only_in_case_are_distinct_list_map_keys() -> None:
     raw = factories.entry("e")
     _header_items(_header("X-Token"), _header("x-token"))(raw)
-    entry = parse_object(MCPServerEntry, raw)
+    entry = _parsed(MCPServerEntry, raw)
     assert entry.spec.header_forward is not None
     assert len(entry.spec.header_forward.add_headers_from_secret) == 2
 
 
 def test_missing_required_field_says_required_and_shows_no_value() -> None:
     raw = factories.entry("e", transport=None)
-    with pytest.raises(ObjectError) as caught:
-        parse_object(MCPServerEntry, raw)
-    assert str(caught.value) == "MCPServerEntry 'e': spec.transport: Field required"
+    assert _problem(MCPServerEntry, raw) == "MCPServerEntry 'e': spec.transport: Field required"
 
 
 def test_every_problem_is_reported_in_one_message() -> None:
     raw = factories.entry("e", url="ftp://x", transport=None)
-    with pytest.raises(ObjectError) as caught:
-        parse_object(MCPServerEntry, raw)
-    message = str(caught.value)
+    message = _problem(MCPServerEntry, raw)
     assert message.count("; ") == 1
     assert "spec.remoteUrl: " in message
     assert "(got 'ftp://x')" in message
@@ -320,15 +324,12 @@ def test_every_problem_is_reported_in_one_message() -> None:
 def test_object_error_names_kind_object_and_field_for_every_kind(
     model: type[Any], raw: Raw, expected_start: str, field_path: str
 ) -> None:
-    with pytest.raises(ObjectError) as caught:
-        parse_object(model, raw)
-    assert str(caught.value).startswith(expected_start)
-    assert f" {field_path}: " in str(caught.value)
+    problem = _problem(model, raw)
+    assert problem.startswith(expected_start)
+    assert f" {field_path}: " in problem
 
 
 def test_object_error_without_metadata_name_still_names_the_kind() -> None:
     raw = factories.entry("e")
     raw["metadata"] = {}
-    with pytest.raises(ObjectError) as caught:
-        parse_object(MCPServerEntry, raw)
-    assert str(caught.value).startswith("MCPServerEntry '<unnamed>': metadata.name: ")
+    assert _problem(MCPServerEntry, raw).startswith("MCPServerEntry '<unnamed>': metadata.name: ")

@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from vmcp_components.remote_url import RemoteURLError, check_remote_url
+from vmcp_components.remote_url import check_remote_url
 
 PREFIX = "remote URL host is not allowed: "
 
@@ -34,11 +34,8 @@ def _name(host: str, blocked: str) -> str:
 
 
 def _message(url: str, allow_private: bool = False) -> str | None:
-    try:
-        check_remote_url(url, allow_private)
-    except RemoteURLError as error:
-        return str(error)
-    return None
+    problem = check_remote_url(url, allow_private)
+    return None if problem is None else problem.reason
 
 
 # ─── form ───

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from vmcp_components.remote_url import RemoteURLError, check_remote_url
+from vmcp_components.remote_url import check_remote_url
 
 
 def _verdict(url: str) -> str | None:
-    try:
-        check_remote_url(url)
-    except RemoteURLError as error:
-        return str(error)
-    return None
+    problem = check_remote_url(url)
+    return None if problem is None else problem.reason
 
 
 def _bare(host: str) -> str:

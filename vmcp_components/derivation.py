@@ -1,0 +1,88 @@
+"""Which group members become vMCP backends, and why the others are skipped.
+
+The pipeline over a typed `Inventory`: the group and its members (`membership`), a skip for
+each malformed member and each name collision, the checks (`checks`), the conversion
+(`conversion`), and last the env-name clashes between backends whose names normalise alike.
+A bad member never takes the others down: it becomes a `Skipped` with its reason. Everything
+returned is sorted by name, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from vmcp_components import naming
+from vmcp_components.auth import AuthStrategy
+from vmcp_components.backends import Backend, GroupBackends
+from vmcp_components.checks import check_member
+from vmcp_components.conversion import to_backend
+from vmcp_components.errors import Problem, Skipped
+from vmcp_components.inventory import Inventory
+from vmcp_components.membership import GroupMember, check_group, collisions, select_members
+from vmcp_components.models import Malformed
+
+
+def _env_conflicts(backends: Sequence[Backend]) -> dict[str, str]:
+    """Backends whose env vars would overwrite another backend's (names that normalise alike).
+
+    vMCP looks up every backend's header forwarding in `TOOLHIVE_HEADER_FORWARD_<N(name)>`,
+    so a backend without header forwarding also "reads" that variable (expecting none).
+    """
+    owners: dict[str, dict[object, list[str]]] = {}
+    for backend in backends:
+        manifest_env = naming.header_forward_manifest_env(backend.name)
+        literal = dict(backend.literal_env())
+        definitions: list[tuple[str, object]] = [(manifest_env, literal.get(manifest_env))]
+        definitions += [(env.name, env) for env in backend.secret_env()]
+        for name, definition in definitions:
+            owners.setdefault(name, {}).setdefault(definition, []).append(backend.name)
+    reasons: dict[str, str] = {}
+    for env_name, by_definition in sorted(owners.items()):
+        if len(by_definition) < 2:
+            continue
+        clashing = sorted({b for names in by_definition.values() for b in names})
+        for backend in clashing:
+            others = ", ".join(f'"{b}"' for b in clashing if b != backend)
+            reasons[backend] = (
+                f"env var {env_name} would clash with backend {others} (their names normalise to "
+                "the same env var); rename one of them"
+            )
+    return reasons
+
+
+def _backend(
+    inventory: Inventory, member: GroupMember, group: str, overrides: Mapping[str, AuthStrategy]
+) -> Backend | Skipped:
+    if isinstance(member.obj, Malformed):
+        return Skipped(member.name, member.kind, f"invalid {member.obj.problem}")
+    checked = check_member(inventory, member.obj, overrides)
+    if isinstance(checked, Problem):
+        return Skipped(member.name, member.kind, checked.reason)
+    return to_backend(member.obj, checked, inventory.namespace, group)
+
+
+def derive_backends(
+    inventory: Inventory,
+    group: str,
+    entry_names: Sequence[str] | None = None,
+    auth_overrides: Mapping[str, AuthStrategy] | None = None,
+) -> GroupBackends:
+    """The group's backends and skipped members, both sorted by name (then kind)."""
+    check_group(inventory, group)
+    overrides = auth_overrides or {}
+    members, skipped = select_members(inventory, group, entry_names)
+    colliding = collisions(members)
+    backends: list[Backend] = []
+    for member in members:
+        if (member.kind, member.name) in colliding:
+            skipped.append(Skipped(member.name, member.kind, colliding[member.kind, member.name]))
+            continue
+        outcome = _backend(inventory, member, group, overrides)
+        if isinstance(outcome, Skipped):
+            skipped.append(outcome)
+        else:
+            backends.append(outcome)
+    conflicts = _env_conflicts(backends)
+    skipped += [Skipped(b.name, b.kind, conflicts[b.name]) for b in backends if b.name in conflicts]
+    kept = sorted((b for b in backends if b.name not in conflicts), key=lambda b: b.name)
+    return GroupBackends(group=group, backends=tuple(kept), skipped=tuple(sorted(skipped)))

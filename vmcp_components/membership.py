@@ -1,0 +1,102 @@
+"""Group membership: the group itself, which objects are its members, and name collisions.
+
+The MCPGroup must exist and must not be `Failed` (else `GroupError`: nothing can be derived).
+Members are the MCPServerEntry, MCPServer and MCPRemoteProxy objects whose `spec.groupRef`
+names the group (a `Malformed` one included, by the group it names), or an explicit list of
+entries. A name shared by two kinds makes every object with that name a collision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from vmcp_components.errors import Skipped, VmcpError
+from vmcp_components.inventory import Inventory
+from vmcp_components.kinds import MCP_GROUP, MCP_SERVER_ENTRY, MEMBER_KINDS
+from vmcp_components.models import Malformed, MCPGroup, Member
+
+
+class GroupError(VmcpError):
+    """The group itself is missing or unusable: nothing can be derived."""
+
+
+class GroupMember(NamedTuple):
+    """One member of the group, parsed or `Malformed`."""
+
+    kind: str
+    name: str
+    obj: Member | Malformed
+
+
+def check_group(inventory: Inventory, group: str) -> MCPGroup:
+    """The MCPGroup, or GroupError: it must exist, parse and must not be `Failed`."""
+    model = inventory.get(MCP_GROUP, group)
+    if model is None:
+        raise GroupError(
+            f'MCPGroup "{group}" not found in namespace "{inventory.namespace}": create the group '
+            "or point the group setting at an existing one"
+        )
+    if isinstance(model, Malformed):
+        raise GroupError(model.problem)
+    if model.status is not None and model.status.phase == "Failed":
+        detail = "; ".join(
+            c.message for c in model.status.conditions if c.status == "False" and c.message
+        )
+        raise GroupError(
+            f'MCPGroup "{group}" in namespace "{inventory.namespace}" is Failed'
+            + (f": {detail}" if detail else "")
+        )
+    return model
+
+
+def group_of(obj: Member | Malformed) -> str | None:
+    """The group `obj` names in `spec.groupRef`, None when it names none."""
+    if isinstance(obj, Malformed):
+        return obj.group
+    return obj.spec.group_ref.name if obj.spec.group_ref is not None else None
+
+
+def select_members(
+    inventory: Inventory, group: str, entry_names: Sequence[str] | None
+) -> tuple[list[GroupMember], list[Skipped]]:
+    """The group's members; explicit entry names replace discovery (a stray one is skipped)."""
+    if entry_names is None:
+        members = [
+            GroupMember(kind.kind, name, obj)
+            for kind in MEMBER_KINDS
+            for name, obj in inventory.of_kind(kind).items()
+            if group_of(obj) == group
+        ]
+        return members, []
+    members: list[GroupMember] = []
+    skipped: list[Skipped] = []
+    for name in entry_names:
+        entry = inventory.get(MCP_SERVER_ENTRY, name)
+        current = None if entry is None else group_of(entry)
+        if entry is None:
+            reason = f'MCPServerEntry "{name}" not found in namespace "{inventory.namespace}"'
+            skipped.append(Skipped(name, MCP_SERVER_ENTRY.kind, reason))
+        elif current != group:
+            where = f'belongs to group "{current}"' if current else "has no spec.groupRef.name"
+            reason = f'{where}, not "{group}"; fix spec.groupRef or the entries list'
+            skipped.append(Skipped(name, MCP_SERVER_ENTRY.kind, reason))
+        else:
+            members.append(GroupMember(MCP_SERVER_ENTRY.kind, name, entry))
+    return members, skipped
+
+
+def collisions(members: Sequence[GroupMember]) -> dict[tuple[str, str], str]:
+    """(kind, name) -> reason, for every member whose name another kind also uses."""
+    kinds_by_name: dict[str, list[str]] = {}
+    for member in members:
+        kinds_by_name.setdefault(member.name, []).append(member.kind)
+    reasons: dict[tuple[str, str], str] = {}
+    for name, kinds in kinds_by_name.items():
+        for kind in kinds if len(kinds) > 1 else ():
+            others = ", ".join(k for k in kinds if k != kind)
+            reasons[(kind, name)] = (
+                f'name collides with {others} "{name}" in the same group; vMCP routes backends by '
+                "name, so rename one of them"
+            )
+    return reasons
