@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.51.4"
+DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
 # The Service is `vmcp-<name>` and must be a DNS-1035 label (<= 63): so name <= 58.
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
