@@ -238,7 +238,6 @@ def _metadata(
     group: str,
     workload_type: str,
     *,
-    phase: str | None,
     remote_url: str | None,
 ) -> dict[str, str]:
     values = {
@@ -249,10 +248,8 @@ def _metadata(
     values.update(
         {"tool_type": "mcp", "workload_type": workload_type, "namespace": namespace, "group": group}
     )
-    if phase:
-        values["workload_status"] = phase
-    else:
-        values.pop("workload_status", None)
+    # never runtime state: a phase change must not change the checksum and roll the pods
+    values.pop("workload_status", None)
     if remote_url is not None:
         values["remote_url"] = remote_url
     return dict(sorted(values.items()))
@@ -376,7 +373,6 @@ def _entry_backend(
             inventory.namespace,
             group,
             "server_entry",
-            phase=phase,
             remote_url=entry.spec.remote_url,
         ),
         status=status,
@@ -429,7 +425,6 @@ def _running_workload_backend(
             inventory.namespace,
             group,
             "mcp_server" if is_server else "remote_proxy",
-            phase=phase,
             remote_url=remote_url,
         ),
         status=status,
