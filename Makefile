@@ -29,6 +29,7 @@ test: lint typecheck unit
 
 e2e: setup
 	scripts/test-cluster build
+	scripts/toolhive build
 	$(PY) -m pytest -m e2e
 
 # Exit 3 from the build means "CLI and language host built, kubernetes provider not available".
