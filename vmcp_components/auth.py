@@ -49,7 +49,9 @@ class AuthStrategy:
         return {"type": self.type, **self.body}
 
 
-DISCOVERED = AuthStrategy(type="discovered", body={}, config_name=None)
+# `{type: discovered}` in outgoingAuth: vmcp has no such strategy; the operator's converter
+# writes `unauthenticated` for it (pkg/vmcpconfig/converter.go), and vmcp refuses anything else.
+DISCOVERED = AuthStrategy(type="unauthenticated", body={}, config_name=None)
 
 
 def check_secret_key(inventory: Inventory, secret: str, key: str, used_for: str) -> None:

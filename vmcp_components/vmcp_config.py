@@ -35,6 +35,18 @@ DEFAULT_OPERATIONAL: dict[str, Any] = {
 }
 
 
+# vmcp v0.63.0's outgoing auth strategy types (pkg/vmcp/config/validator.go)
+VMCP_AUTH_TYPES = (
+    "unauthenticated",
+    "header_injection",
+    "token_exchange",
+    "upstream_inject",
+    "aws_sts",
+    "obo",
+    "xaa",
+)
+
+
 class ConfigValidationError(VmcpError):
     """The generated config would be refused by the vMCP binary at start-up."""
 
@@ -92,6 +104,14 @@ def validate_config(document: Mapping[str, Any]) -> None:
     source = (document.get("outgoingAuth") or {}).get("source")
     if source not in ("inline", "discovered"):
         problems.append(f"outgoingAuth.source must be inline or discovered, got {source!r}")
+    outgoing = document.get("outgoingAuth") or {}
+    strategies = [("outgoingAuth.default", outgoing.get("default"))] + [
+        (f"outgoingAuth.backends.{name}", strategy)
+        for name, strategy in (outgoing.get("backends") or {}).items()
+    ]
+    for where, strategy in strategies:
+        if strategy is not None and strategy.get("type") not in VMCP_AUTH_TYPES:
+            problems.append(f"{where}: type must be one of: {', '.join(VMCP_AUTH_TYPES)}")
     for index, backend in enumerate(document.get("backends") or []):
         where = f"backends[{index}]"
         for key in ("name", "url", "transport"):
