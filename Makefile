@@ -29,6 +29,7 @@ test: lint typecheck unit
 
 e2e: setup
 	scripts/test-cluster build
+	scripts/toolhive build
 	$(PY) -m pytest -m e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.

@@ -24,7 +24,7 @@ from pydantic import (
 from vmcp_components.errors import VmcpError
 from vmcp_components.models import describe_validation_error
 
-DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.51.4"
+DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
 # The Service is `vmcp-<name>` and must be a DNS-1035 label (<= 63): so name <= 58.
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -50,7 +50,9 @@ class AuthStrategy:
         return {"type": self.type, **self.body}
 
 
-DISCOVERED = AuthStrategy(type="discovered", body={}, config_name=None)
+# `{type: discovered}` in outgoingAuth: vmcp has no such strategy; the operator's converter
+# writes `unauthenticated` for it (pkg/vmcpconfig/converter.go), and vmcp refuses anything else.
+DISCOVERED = AuthStrategy(type="unauthenticated", body={}, config_name=None)
 
 
 def _token_exchange(config: MCPExternalAuthConfig) -> AuthStrategy | Problem:

@@ -31,7 +31,6 @@ def _metadata(
     group: str,
     workload_type: str,
     *,
-    phase: str | None,
     remote_url: str | None,
 ) -> dict[str, str]:
     values = {
@@ -42,10 +41,8 @@ def _metadata(
     values.update(
         {"tool_type": "mcp", "workload_type": workload_type, "namespace": namespace, "group": group}
     )
-    if phase:
-        values["workload_status"] = phase
-    else:
-        values.pop("workload_status", None)
+    # never runtime state: a phase change must not change the checksum and roll the pods
+    values.pop("workload_status", None)
     if remote_url is not None:
         values["remote_url"] = remote_url
     return dict(sorted(values.items()))
@@ -87,7 +84,6 @@ def _entry_backend(entry: MCPServerEntry, checked: Checked, namespace: str, grou
             namespace,
             group,
             "server_entry",
-            phase=phase,
             remote_url=entry.spec.remote_url,
         ),
         status=status,
@@ -119,9 +115,7 @@ def to_backend(member: Member, checked: Checked, namespace: str, group: str) -> 
         type=backend_type,
         url=checked.url,
         transport=transport,
-        metadata=_metadata(
-            member.metadata, namespace, group, workload_type, phase=phase, remote_url=remote_url
-        ),
+        metadata=_metadata(member.metadata, namespace, group, workload_type, remote_url=remote_url),
         status=status,
         message=message,
         auth=checked.auth,

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 StaticTransport = Literal["sse", "streamable-http"]
@@ -62,6 +69,16 @@ class CABundleSource(WireModel):
     """Where an entry's CA bundle comes from (a ConfigMap key)."""
 
     config_map_ref: ConfigMapKeySelector | None = None
+
+    @model_validator(mode="after")
+    def _config_map_name_required(self) -> CABundleSource:
+        # the CRD's CEL rule on spec.caBundleRef (v0.63.0), checked before any ConfigMap lookup
+        if self.config_map_ref is None or not self.config_map_ref.name:
+            raise ValueError(
+                "configMapRef.name is required and must be non-empty (CRD rule "
+                "`has(self.configMapRef) && size(self.configMapRef.name) > 0`)"
+            )
+        return self
 
 
 class HeaderFromSecret(WireModel):

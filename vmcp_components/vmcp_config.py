@@ -35,6 +35,18 @@ DEFAULT_OPERATIONAL: dict[str, Any] = {
 }
 
 
+# vmcp v0.63.0's outgoing auth strategy types (pkg/vmcp/config/validator.go)
+VMCP_AUTH_TYPES = (
+    "unauthenticated",
+    "header_injection",
+    "token_exchange",
+    "upstream_inject",
+    "aws_sts",
+    "obo",
+    "xaa",
+)
+
+
 class ConfigValidationError(VmcpError):
     """The generated config would be refused by the vMCP binary at start-up."""
 
@@ -95,6 +107,14 @@ def validate_config(document: Mapping[str, Any]) -> None:
     source = outgoing.get("source")
     if source not in ("inline", "discovered"):
         problems.append(f"outgoingAuth.source must be inline or discovered, got {source!r}")
+    default: Mapping[str, Any] | None = outgoing.get("default")
+    overrides: Mapping[str, Mapping[str, Any]] = outgoing.get("backends") or {}
+    strategies = [("outgoingAuth.default", default)] + [
+        (f"outgoingAuth.backends.{name}", strategy) for name, strategy in overrides.items()
+    ]
+    for where, strategy in strategies:
+        if strategy is not None and strategy.get("type") not in VMCP_AUTH_TYPES:
+            problems.append(f"{where}: type must be one of: {', '.join(VMCP_AUTH_TYPES)}")
     backends: list[Mapping[str, Any]] = document.get("backends") or []
     for index, backend in enumerate(backends):
         where = f"backends[{index}]"

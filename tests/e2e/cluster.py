@@ -2,8 +2,9 @@
 
 Owned by the test-cluster tooling. ``start(workdir)`` runs ``scripts/test-cluster up WORKDIR``
 (which builds or reuses the cached kube-apiserver, kube-controller-manager and etcd, starts them
-on 127.0.0.1 and installs tests/e2e/crds/), then starts the fake kubelet in a thread so
-Deployments become Available. ``Cluster.stop()`` stops both (``scripts/test-cluster down``).
+on 127.0.0.1 and installs ToolHive's real CRDs, built by scripts/toolhive), then starts the fake
+kubelet in a thread so Deployments become Available. ``Cluster.stop()`` stops both
+(``scripts/test-cluster down``).
 
     cluster = start(tmp_path / "cluster")
     try:

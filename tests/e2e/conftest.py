@@ -1,14 +1,20 @@
 """E2E fixtures: one real loopback cluster per session, a fresh namespace per test.
 
-The cluster is scripts/test-cluster's kube-apiserver, etcd and kube-controller-manager with the
-ToolHive-shaped test CRDs, plus the fake kubelet (no container runtime can run here, so it
-marks Pods Running; see tests/e2e/fake_kubelet.py). Test modules here set `pytestmark = e2e`.
+The cluster is scripts/test-cluster's kube-apiserver, etcd and kube-controller-manager with
+ToolHive v0.63.0's real CRDs (from the module, via scripts/toolhive), plus the fake kubelet (no
+container runtime can run here, so it marks Pods Running; see tests/e2e/fake_kubelet.py). Test
+modules here set `pytestmark = e2e`.
+
+Every `Rendering` made during the session is kept, and at the end of the session the real
+`vmcp validate` runs on each config with the env its Deployment gives the pod: a refused config
+fails the session (`vmcp_validates_every_rendering`).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +25,7 @@ import yaml
 from lightkube import Client, codecs
 from lightkube.resources.core_v1 import Namespace
 
+from tests.e2e import collect_renderings, toolhive
 from tests.e2e.cluster import Cluster, start
 from vmcp_components.discovery import TOOLHIVE_RESOURCES
 
@@ -28,6 +35,34 @@ GROUP = "engineering-team"
 FIELD_MANAGER = "vmcp-e2e"
 RESOURCES = TOOLHIVE_RESOURCES
 _counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def real_toolhive() -> toolhive.ToolHive:
+    """The real ToolHive (scripts/toolhive build; the first build is long, hence the bound)."""
+    return toolhive.build(timeout=3600)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vmcp_validates_every_rendering(
+    real_toolhive: toolhive.ToolHive, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """Keep every rendering of the session; at its end, each config must pass `vmcp validate`."""
+    kept = tmp_path_factory.mktemp("renderings")
+    collect_renderings.start(kept)
+    try:
+        yield kept
+    finally:
+        collect_renderings.stop()
+    refused = []
+    for path in sorted(kept.glob("*.json")):
+        pair = json.loads(path.read_text())
+        run = toolhive.vmcp_validate(
+            real_toolhive, kept / path.stem, pair["ConfigMap"], pair["Deployment"]
+        )
+        if run.returncode != 0:
+            refused.append(f"{path}: {run.stdout[-1500:]}{run.stderr[-1500:]}")
+    assert not refused, "vmcp validate refused what we rendered:\n" + "\n".join(refused)
 
 
 @pytest.fixture(scope="session")

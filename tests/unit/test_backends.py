@@ -677,14 +677,13 @@ def test_entry_metadata_is_exactly_upstreams() -> None:
         "namespace": NAMESPACE,
         "remote_url": "https://mcp.context7.com/mcp",
         "tool_type": "mcp",
-        "workload_status": "Valid",
         "workload_type": "server_entry",
     }
     assert list(backend.metadata) == sorted(backend.metadata)
 
 
-def test_workload_status_is_omitted_without_a_phase_even_if_annotated() -> None:
-    entry = factories.entry("e", annotations={"workload_status": "Valid"})
+def test_workload_status_is_never_written_even_if_annotated() -> None:
+    entry = factories.entry("e", phase="Valid", annotations={"workload_status": "Valid"})
     backend = _only_backend(_derive(factories.group(), entry))
     assert dict(backend.metadata) == {
         "group": GROUP,
@@ -701,13 +700,13 @@ def test_server_metadata_is_exactly_upstreams_and_ignores_annotations() -> None:
         "group": GROUP,
         "namespace": NAMESPACE,
         "tool_type": "mcp",
-        "workload_status": "Running",
         "workload_type": "mcp_server",
     }
 
 
-def test_server_without_phase_has_no_workload_status() -> None:
-    server = factories.server("s", phase=None)
+@pytest.mark.parametrize("phase", [None, "Pending", "Running", "Failed"])
+def test_server_has_no_workload_status_in_any_phase(phase: str | None) -> None:
+    server = factories.server("s", phase=phase)
     assert "workload_status" not in _only_backend(_derive(factories.group(), server)).metadata
 
 
@@ -718,7 +717,6 @@ def test_proxy_metadata_is_exactly_upstreams() -> None:
         "namespace": NAMESPACE,
         "remote_url": "https://jira.example.com/mcp",
         "tool_type": "mcp",
-        "workload_status": "Ready",
         "workload_type": "remote_proxy",
     }
 

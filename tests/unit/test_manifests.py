@@ -163,7 +163,7 @@ def test_replicas_are_set_only_when_given(replicas: int) -> None:
 def test_container_matches_the_operator() -> None:
     container = container_of(_render(*_group()))
     assert container["name"] == "vmcp"
-    assert container["image"] == "ghcr.io/stacklok/toolhive/vmcp:v0.51.4"
+    assert container["image"] == "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["args"] == [
         "serve",

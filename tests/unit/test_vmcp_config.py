@@ -143,6 +143,16 @@ def _top(key: str, value: Any) -> Callable[[Raw], None]:
             _top("outgoingAuth", None),
             "outgoingAuth.source must be inline or discovered, got None",
         ),
+        (  # vmcp v0.63.0 has no `discovered` strategy (its validate refused what we wrote)
+            _top("outgoingAuth", {"source": "inline", "default": {"type": "discovered"}}),
+            "outgoingAuth.default: type must be one of: unauthenticated, header_injection,",
+        ),
+        (
+            _top(
+                "outgoingAuth", {"source": "inline", "backends": {"b": {"type": "tokenExchange"}}}
+            ),
+            "outgoingAuth.backends.b: type must be one of: unauthenticated,",
+        ),
     ],
 )
 def test_the_validator_refuses_what_vmcp_refuses(
@@ -457,7 +467,7 @@ def test_default_outgoing_auth_discovered() -> None:
     )
     outgoing = config_of(rendering)["outgoingAuth"]
     assert list(outgoing) == ["source", "default", "backends"]
-    assert outgoing["default"] == {"type": "discovered"}
+    assert outgoing["default"] == {"type": "unauthenticated"}  # as the operator converts it
 
 
 def test_default_outgoing_auth_from_an_auth_config_mounts_its_secret() -> None:
@@ -507,7 +517,7 @@ def test_a_discovered_override_replaces_the_entrys_auth_config() -> None:
         outgoingAuth={"backends": {"salesforce-mcp": {"type": "discovered"}}},
     )
     assert config_of(rendering)["outgoingAuth"]["backends"] == {
-        "salesforce-mcp": {"type": "discovered"}
+        "salesforce-mcp": {"type": "unauthenticated"}
     }
     assert not any(name.startswith("TOOLHIVE_TOKEN_EXCHANGE") for name in env_by_name(rendering))
 
