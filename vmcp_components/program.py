@@ -3,27 +3,31 @@
 Stack config keys are the component's arguments in camelCase under the project namespace
 (`vmcp-components:group`, ...), plus `kubeconfig` and `context`, which feed both the explicit
 kubernetes provider and discovery so the two always talk to the same cluster. A key that is not
-known, or a value of the wrong type, fails the run with the key named.
+known, or a value of the wrong type, fails the run with the key named (vmcp_components.stack_config,
+shared with `render --stack`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pydantic import ValidationError
 
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.component import VirtualMCPServer
 from vmcp_components.discovery import ClusterDiscovery
-from vmcp_components.models import describe_validation_error
 from vmcp_components.naming import snake_case
+from vmcp_components.stack_config import (
+    ARG_KEYS,
+    CLUSTER_KEYS,
+    StackConfigError,
+    StackSettings,
+    settings_from_config,
+)
 
-CLUSTER_KEYS = ("kubeconfig", "context")
-ARG_KEYS = tuple((field.alias or key) for key, field in VirtualMCPServerArgs.model_fields.items())
+__all__ = ["ARG_KEYS", "CLUSTER_KEYS", "STACK_OUTPUTS", "VirtualMCPServerArgs", "main"]
+
 STACK_OUTPUTS = (
     "discoveredBackends",
     "backendCount",
@@ -35,51 +39,18 @@ STACK_OUTPUTS = (
 )
 
 
-@dataclass(frozen=True)
-class StackSettings:
-    name: str
-    args: VirtualMCPServerArgs
-    kubeconfig: str | None
-    context: str | None
-
-
 def _all_config() -> dict[str, Any]:
     merged = dict(pulumi.runtime.config.get_config_env())
     merged.update(pulumi.runtime.config.CONFIG.get())
     return merged
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
-        return json.loads(value)
-    return value
-
-
 def load_stack_settings(project: str) -> StackSettings:
     """Validated settings from the stack config of `project`; RunError names a bad key."""
-    prefix = f"{project}:"
-    values: dict[str, Any] = {}
-    for full_key, raw in sorted(_all_config().items()):
-        if not full_key.startswith(prefix):
-            continue
-        key = full_key[len(prefix) :]
-        if key not in ARG_KEYS + CLUSTER_KEYS:
-            known = ", ".join(sorted(ARG_KEYS + CLUSTER_KEYS))
-            raise pulumi.RunError(f"unknown stack config key {full_key!r}; known keys: {known}")
-        try:
-            values[key] = _decode(raw)
-        except json.JSONDecodeError as error:
-            raise pulumi.RunError(
-                f"stack config key {full_key!r} is not valid JSON: {error}"
-            ) from None
-    cluster = {key: values.pop(key, None) for key in CLUSTER_KEYS}
     try:
-        args = VirtualMCPServerArgs.model_validate(values)
-    except ValidationError as error:
-        raise pulumi.RunError(f"stack config {prefix}{describe_validation_error(error)}") from None
-    if args.name is None:
-        raise pulumi.RunError(f"stack config key '{prefix}name' is required (the vMCP's name)")
-    return StackSettings(args.name, args, cluster["kubeconfig"], cluster["context"])
+        return settings_from_config(project, _all_config())
+    except StackConfigError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 def main() -> VirtualMCPServer:
