@@ -14,6 +14,8 @@ PURE_MODULES = [
     "vmcp_components.vmcp_config",
     "vmcp_components.manifests",
     "vmcp_components.render",
+    "vmcp_components.stack_config",
+    "vmcp_components.workload",
     "vmcp_components.cli",
     "vmcp_components.discovery",
 ]
