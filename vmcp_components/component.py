@@ -20,6 +20,7 @@ from vmcp_components.args import VirtualMCPServerArgs, check_vmcp_name
 from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
+from vmcp_components.manifests import wants_pod_disruption_budget
 from vmcp_components.naming import snake_case
 from vmcp_components.reads import READ_CLASSES, read_value
 from vmcp_components.render import Rendering, render
@@ -185,6 +186,10 @@ class VirtualMCPServer(pulumi.ComponentResource):
             ],
         )
         children["Service"] = declare("Service", "service", k8s.core.v1.Service, ["spec"])
+        if wants_pod_disruption_budget(self._args):
+            children["PodDisruptionBudget"] = declare(
+                "PodDisruptionBudget", "pdb", k8s.policy.v1.PodDisruptionBudget, ["spec"]
+            )
         return children
 
 
