@@ -60,6 +60,15 @@ def check_object_name(value: str, what: str) -> str:
     return value
 
 
+def _names(values: list[str], what: str, key: str) -> list[str]:
+    """Object names, each valid and none twice (in the given order)."""
+    for value in values:
+        check_object_name(value, what)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{key} lists a name twice")
+    return values
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -205,13 +214,7 @@ class VirtualMCPServerArgs(StrictModel):
     @field_validator("entries")
     @classmethod
     def _entries(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        for entry in value:
-            check_object_name(entry, "MCPServerEntry name")
-        if len(set(value)) != len(value):
-            raise ValueError("entries lists a name twice")
-        return sorted(value)
+        return None if value is None else sorted(_names(value, "MCPServerEntry name", "entries"))
 
     @field_validator("priority_class_name")
     @classmethod
@@ -223,11 +226,7 @@ class VirtualMCPServerArgs(StrictModel):
     def _image_pull_secrets(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        for secret in value:
-            check_object_name(secret, "image pull Secret name")
-        if len(set(value)) != len(value):
-            raise ValueError("imagePullSecrets lists a name twice")
-        return value
+        return _names(value, "image pull Secret name", "imagePullSecrets")
 
     @model_validator(mode="after")
     def _workload_settings_fit(self) -> VirtualMCPServerArgs:

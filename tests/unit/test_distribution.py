@@ -15,11 +15,13 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.unit.helpers import example_arguments
 
 GOLDEN = factories.ROOT / "tests" / "golden" / "eng-tools.yaml"
 VERSION = tomllib.loads((factories.ROOT / "pyproject.toml").read_text("utf-8"))["project"][
@@ -51,7 +53,7 @@ def _uv() -> list[str]:
     pytest.fail("uv is not installed (make setup installs it)")
 
 
-def _run(command: list[str | Path], cwd: Path, env: dict[str, str] | None = None) -> str:
+def _run(command: Sequence[str | Path], cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [str(part) for part in command],
         check=False,
@@ -99,17 +101,7 @@ def test_the_distribution_installs_offline_and_works(
     assert _run([venv / "bin" / "vmcp-components", "--version"], tmp_path) == (
         f"vmcp-components {VERSION}\n"
     )
-    render = [
-        "render",
-        "--snapshot",
-        factories.EXAMPLE_SNAPSHOT,
-        "--name",
-        "eng-tools",
-        "--namespace",
-        "toolhive-system",
-        "--group",
-        "engineering-team",
-    ]
+    render = example_arguments()
     expected = GOLDEN.read_text(encoding="utf-8")
     assert _run([venv / "bin" / "vmcp-components", *render], tmp_path) == expected
     assert _run([python, "-m", "vmcp_components", *render], tmp_path) == expected
