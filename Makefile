@@ -48,7 +48,7 @@ engine-bench: setup
 	$(PY) bench/engine_bench.py --floor
 
 golden: setup
-	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py
+	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
 
 clean:
 	rm -rf .venv out .pytest_cache .ruff_cache

@@ -1,7 +1,54 @@
-"""vmcp-components: deploy ToolHive's Virtual MCP Server in static mode from a group's backends."""
+"""vmcp-components: deploy ToolHive's Virtual MCP Server in static mode from a group's backends.
 
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.errors import VmcpError
-from vmcp_components.render import RenderError, Rendering, render
+The top-level names are loaded on first use, so `import vmcp_components` (and the offline
+`vmcp-components render`) never imports Pulumi; only touching `VirtualMCPServer` does. The
+pure `render` function lives in `vmcp_components.render`.
+"""
 
-__all__ = ["RenderError", "Rendering", "VirtualMCPServerArgs", "VmcpError", "render"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vmcp_components.args import VirtualMCPServerArgs
+    from vmcp_components.component import VirtualMCPServer
+    from vmcp_components.errors import VmcpError
+    from vmcp_components.render import RenderError, Rendering
+
+    __version__: str
+
+DISTRIBUTION = "vmcp-components"
+_LAZY = {
+    "VirtualMCPServer": "vmcp_components.component",
+    "VirtualMCPServerArgs": "vmcp_components.args",
+    "VmcpError": "vmcp_components.errors",
+    "RenderError": "vmcp_components.render",
+    "Rendering": "vmcp_components.render",
+}
+
+__all__ = [
+    "RenderError",
+    "Rendering",
+    "VirtualMCPServer",
+    "VirtualMCPServerArgs",
+    "VmcpError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version  # the version lives in pyproject.toml only
+
+        return version(DISTRIBUTION)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, "__version__"])

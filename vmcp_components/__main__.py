@@ -1,7 +1,7 @@
-"""`python -m vmcp_components render ...`: see vmcp_components.cli."""
+"""`python -m vmcp_components ...`: the same program as the `vmcp-components` command."""
 
 import sys
 
 from vmcp_components.cli import main
 
-sys.exit(main())
+sys.exit(main(prog="python -m vmcp_components"))

@@ -21,8 +21,19 @@ from pydantic import (
     model_validator,
 )
 
+from vmcp_components import naming
 from vmcp_components.errors import VmcpError
 from vmcp_components.models import describe_validation_error
+from vmcp_components.workload import (
+    Affinity,
+    Annotations,
+    Labels,
+    PodDisruptionBudget,
+    Resources,
+    Toleration,
+    TopologySpreadConstraint,
+    check_reserved,
+)
 
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
@@ -63,6 +74,15 @@ def _check_object_name(value: str, what: str) -> str:
             "digits, '-' and '.', at most 253 characters)"
         )
     return value
+
+
+def _names(values: list[str], what: str, key: str) -> list[str]:
+    """Object names, each valid and none twice (in the given order)."""
+    for value in values:
+        _check_object_name(value, what)
+    if len(set(values)) != len(values):
+        raise ValueError(f"{key} lists a name twice")
+    return values
 
 
 class StrictModel(BaseModel):
@@ -151,6 +171,48 @@ class VirtualMCPServerArgs(StrictModel):
     entries: list[str] | None = None
     """Explicit MCPServerEntry names to use instead of discovering the group's members."""
 
+    # ─── workload settings: unset means exactly the operator-shaped default ───
+    resources: Resources | None = None
+    """Container requests/limits; replaces the default (requests 100m/128Mi, limits 500m/512Mi)."""
+    node_selector: Labels | None = Field(default=None, alias="nodeSelector")
+    """Pod `nodeSelector`."""
+    tolerations: list[Toleration] | None = None
+    """Pod `tolerations`."""
+    affinity: Affinity | None = None
+    """Pod `affinity` (nodeAffinity, podAffinity, podAntiAffinity)."""
+    topology_spread_constraints: list[TopologySpreadConstraint] | None = Field(
+        default=None, alias="topologySpreadConstraints"
+    )
+    """Pod `topologySpreadConstraints`; one without `labelSelector` selects the vMCP's pods."""
+    priority_class_name: str | None = Field(default=None, alias="priorityClassName")
+    """Pod `priorityClassName`."""
+    image_pull_secrets: list[str] | None = Field(default=None, alias="imagePullSecrets")
+    """Secret names for pulling the image, on the pod (the only pod that runs as its account)."""
+    pod_annotations: Annotations | None = Field(default=None, alias="podAnnotations")
+    """Extra pod-template annotations (not the config checksum)."""
+    pod_labels: Labels | None = Field(default=None, alias="podLabels")
+    """Extra pod-template labels (not the selector labels)."""
+    service_account_annotations: Annotations | None = Field(
+        default=None, alias="serviceAccountAnnotations"
+    )
+    """Annotations of the ServiceAccount made here (cloud workload identity)."""
+    service_annotations: Annotations | None = Field(default=None, alias="serviceAnnotations")
+    """Annotations of the Service (load balancers)."""
+    labels: Labels | None = None
+    """Extra labels on every object and pod; setting it (even `{}`) also adds the standard
+    `app.kubernetes.io/*` labels (name, instance, component, part-of, managed-by)."""
+    pod_disruption_budget: PodDisruptionBudget | None = Field(
+        default=None, alias="podDisruptionBudget"
+    )
+    """Unset: a PodDisruptionBudget (maxUnavailable 1) when replicas > 1; `{enabled: false}`
+    turns it off; `{minAvailable: ...}` or `{maxUnavailable: ...}` sets the bound (and makes one
+    for any replica count, e.g. under an HPA)."""
+    security_context_mode: Literal["kubernetes", "openshift"] = Field(
+        default="kubernetes", alias="securityContextMode"
+    )
+    """`kubernetes`: fixed UID/GID 1000 (the operator's default); `openshift`: no fixed
+    runAsUser/runAsGroup/fsGroup, so the restricted SCC assigns them (as the operator does)."""
+
     @field_validator("namespace")
     @classmethod
     def _namespace(cls, value: str) -> str:
@@ -174,13 +236,40 @@ class VirtualMCPServerArgs(StrictModel):
     @field_validator("entries")
     @classmethod
     def _entries(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted(_names(value, "MCPServerEntry name", "entries"))
+
+    @field_validator("priority_class_name")
+    @classmethod
+    def _priority_class_name(cls, value: str | None) -> str | None:
+        return None if value is None else _check_object_name(value, "PriorityClass name")
+
+    @field_validator("image_pull_secrets")
+    @classmethod
+    def _image_pull_secrets(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
             return None
-        for entry in value:
-            _check_object_name(entry, "MCPServerEntry name")
-        if len(set(value)) != len(value):
-            raise ValueError("entries lists a name twice")
-        return sorted(value)
+        return _names(value, "image pull Secret name", "imagePullSecrets")
+
+    @model_validator(mode="after")
+    def _workload_settings_fit(self) -> VirtualMCPServerArgs:
+        if self.service_account is not None and self.service_account_annotations:
+            raise ValueError(
+                "serviceAccountAnnotations annotate the ServiceAccount this component makes; with "
+                "serviceAccount set, none is made: annotate that ServiceAccount instead"
+            )
+        selector = naming.workload_labels("x")
+        standard = naming.standard_labels("x")
+        standard.pop("app.kubernetes.io/part-of")  # yours to set
+        check_reserved(
+            self.labels or {}, {**selector, **naming.config_labels("x"), **standard}, "labels"
+        )
+        check_reserved(self.pod_labels or {}, selector, "podLabels")
+        check_reserved(
+            self.pod_annotations or {},
+            {naming.RUNCONFIG_CHECKSUM_ANNOTATION: ""},
+            "podAnnotations",
+        )
+        return self
 
     @field_validator("image")
     @classmethod

@@ -1,7 +1,10 @@
-"""The offline `render` command: a snapshot file in, the declared objects and status out.
+"""vmcp-components: the command line (`vmcp-components`, or `python -m vmcp_components`).
 
-Exit 0 with multi-document YAML on stdout; exit 2 with one `error:` line on stderr (and nothing
-on stdout, no status file) for bad input or an undeployable group.
+`render` prints, offline, every object the component would declare for a snapshot of the
+namespace: either for `--name/--namespace/--group [--strict]`, or for everything a stack file
+declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document YAML on stdout; exit 2
+with one `error:` line on stderr (and nothing on stdout, no status file) for bad input or an
+undeployable group.
 """
 
 from __future__ import annotations
@@ -10,15 +13,29 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from vmcp_components import yaml_text
-from vmcp_components.args import parse_args, vmcp_name
-from vmcp_components.errors import VmcpError
-from vmcp_components.inventory import load_snapshot
-from vmcp_components.render import Rendering, render
+if TYPE_CHECKING:  # the heavy modules load only when a command runs, so `--help` stays instant
+    from vmcp_components.args import VirtualMCPServerArgs
+    from vmcp_components.render import Rendering
 
+PROG = "vmcp-components"
 EXIT_BAD_INPUT = 2
+_TARGET_OPTIONS = ("name", "namespace", "group")
+_RENDER_EPILOG = """\
+examples:
+  %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
+      --group engineering-team
+  %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot prod-snapshot.yaml
+
+SNAPSHOT is what this prints (Secret values are never read):
+  kubectl get mcpgroups,mcpserverentries,mcpservers,mcpremoteproxies,mcpexternalauthconfigs,\
+configmaps,secrets -n NS -o yaml
+"""
+_DESCRIPTION = (
+    "ToolHive's Virtual MCP Server (vMCP) in static mode: the Pulumi component's tools. "
+    "`%(prog)s render` shows offline what the component or a stack would deploy."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,19 +43,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {message} (see --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m vmcp_components", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = commands.add_parser("render", help="render the vMCP objects for a group from a snapshot")
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description=_DESCRIPTION % {"prog": prog})
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, title="commands"
+    )
+    run = commands.add_parser(
+        "render",
+        help="print the objects the component would declare, from a snapshot (offline)",
+        description="Print, offline, every object the component would declare for a snapshot.",
+        epilog=_RENDER_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument(
         "--snapshot",
         required=True,
         type=Path,
         help="`kubectl get <kinds> -n NS -o yaml` output or multi-document YAML",
     )
-    run.add_argument("--name", required=True, help="name of the vMCP (Deployment <name>)")
-    run.add_argument("--namespace", required=True, help="namespace of the group and the vMCP")
-    run.add_argument("--group", required=True, help="MCPGroup whose members become backends")
+    run.add_argument(
+        "--stack",
+        type=Path,
+        metavar="FILE",
+        help="render every setting of this stack file (stacks/Pulumi.<env>.yaml), validated as "
+        "the Pulumi program does; replaces --name, --namespace, --group and --strict",
+    )
+    run.add_argument("--name", help="name of the vMCP (Deployment <name>)")
+    run.add_argument("--namespace", help="namespace of the group and the vMCP")
+    run.add_argument("--group", help="MCPGroup whose members become backends")
     run.add_argument(
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
@@ -46,17 +79,50 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
+    given = [f"--{key}" for key in (*_TARGET_OPTIONS, "strict") if getattr(options, key)]
+    if options.stack is not None:
+        if given:
+            parser.error(f"--stack takes its settings from the stack file; drop {', '.join(given)}")
+        return
+    missing = [f"--{key}" for key in _TARGET_OPTIONS if getattr(options, key) is None]
+    if missing:
+        parser.error(f"the following arguments are required: {', '.join(missing)}")
+
+
 def dump_objects(rendering: Rendering) -> str:
     """The rendered objects as multi-document YAML, in apply order."""
+    from vmcp_components import yaml_text
+
     return yaml_text.dump_all(rendering.objects)
 
 
-def run_render(options: argparse.Namespace) -> tuple[str, str]:
-    """(YAML for stdout, JSON status) for the parsed options; raises VmcpError on bad input."""
+def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
+    """(vMCP name, arguments) from the stack file or from the command-line options."""
+    from vmcp_components.args import parse_args, vmcp_name
+
+    if options.stack is not None:
+        from vmcp_components.stack_config import StackConfigError, load_stack_file
+
+        try:
+            settings = load_stack_file(options.stack)
+        except StackConfigError as error:
+            raise StackConfigError(f"{options.stack}: {error}") from None
+        return settings.name, settings.args
     name = vmcp_name(options.name)
     args = parse_args(
         {"namespace": options.namespace, "group": options.group, "strict": options.strict}
     )
+    return name, args
+
+
+def run_render(options: argparse.Namespace) -> tuple[str, str]:
+    """(YAML for stdout, JSON status) for the parsed options; raises VmcpError on bad input."""
+    from vmcp_components.errors import VmcpError
+    from vmcp_components.inventory import load_snapshot
+    from vmcp_components.render import render
+
+    name, args = _target(options)
     try:
         text = options.snapshot.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -65,9 +131,9 @@ def run_render(options: argparse.Namespace) -> tuple[str, str]:
     return dump_objects(rendering), json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI with `argv` (default: sys.argv); returns the exit code."""
-    options = _parser().parse_args(argv)
+def _render(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+
     try:
         manifests, status = run_render(options)
     except VmcpError as error:
@@ -83,3 +149,20 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_INPUT
     sys.stdout.write(manifests)
     return 0
+
+
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
+    parser = _parser(prog)
+    options = parser.parse_args(argv)
+    if options.version:
+        import vmcp_components
+
+        print(f"{PROG} {vmcp_components.__version__}")
+        return 0
+    if options.command is None:
+        parser.error("a command is required (render)")
+    if options.command == "render":
+        _check_target(parser, options)
+        return _render(options)
+    raise AssertionError(options.command)  # argparse accepts only known commands

@@ -24,6 +24,7 @@ from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
 from vmcp_components.errors import VmcpError
 from vmcp_components.inventory import Inventory, build_inventory
 from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
+from vmcp_components.manifests import wants_pod_disruption_budget
 from vmcp_components.naming import snake_case
 from vmcp_components.outputs import derived, joined
 from vmcp_components.reads import ToolHiveObjectRead, read_value
@@ -31,6 +32,8 @@ from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
 CLUSTER_KEYS = ("kubeconfig", "context")
+INPUT_KEYS = ("namespace", "group", "entries")
+"""Arguments that may be Outputs (with the cluster keys): they do not decide what is declared."""
 
 
 class ClusterInputs(TypedDict, total=False):
@@ -58,6 +61,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
     """None when the vMCP runs as an existing service account (`serviceAccount`)."""
     role: k8s.rbac.v1.Role | None
     role_binding: k8s.rbac.v1.RoleBinding | None
+    pod_disruption_budget: k8s.policy.v1.PodDisruptionBudget | None
+    """Declared when replicas > 1 (unless turned off) or when `podDisruptionBudget` asks for it."""
 
     discovered_backends: pulumi.Output[list[dict[str, Any]]]
     """Backends written to config.yaml: name, kind, type, url, transport, status, authType, ..."""
@@ -87,8 +92,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
         """
         super().__init__(COMPONENT_TYPE, name, None, opts)
         settings, cluster = _split_args(args)
-        self._vmcp_name = vmcp_name(_plain(settings, "name") or name)
-        self._service_account = _plain(settings, "serviceAccount")
+        self._shape = _shape(settings)
+        self._vmcp_name = vmcp_name(self._shape.name or name)
         self._dry_run = pulumi.runtime.is_dry_run()
         self._waits_on_others = bool(opts and opts.depends_on)
         if discovery is None and "kubeconfig" not in cluster:
@@ -249,7 +254,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
             return factory(f"{name}-{suffix}", opts=opts, **inputs)
 
         self.service_account = self.role = self.role_binding = None
-        if self._service_account is None:
+        if self._shape.service_account is None:
             self.service_account = declare(
                 "ServiceAccount", "service-account", k8s.core.v1.ServiceAccount, []
             )
@@ -270,6 +275,11 @@ class VirtualMCPServer(pulumi.ComponentResource):
             depends_on=[self.config_map, self.role_binding],
         )
         self.service = declare("Service", "service", k8s.core.v1.Service, ["spec"])
+        self.pod_disruption_budget = None
+        if wants_pod_disruption_budget(self._shape):
+            self.pod_disruption_budget = declare(
+                "PodDisruptionBudget", "pdb", k8s.policy.v1.PodDisruptionBudget, ["spec"]
+            )
 
 
 def _split_args(
@@ -286,9 +296,12 @@ def _split_args(
     cluster = {key: args[key] for key in CLUSTER_KEYS if args.get(key) is not None}
     if not _holds_outputs(settings):
         return parse_args(settings), cluster
-    for key in ("name", "serviceAccount", "service_account"):
-        if isinstance(settings.get(key), pulumi.Output):
-            raise ComponentError(f"VirtualMCPServer: `{key}` must be a plain value, not an Output")
+    for key, value in settings.items():
+        if key not in INPUT_KEYS and _holds_outputs(value):
+            raise ComponentError(
+                f"VirtualMCPServer: `{key}` must be a plain value; only "
+                f"{', '.join(INPUT_KEYS + CLUSTER_KEYS)} may be Outputs"
+            )
     return settings, cluster
 
 
@@ -303,11 +316,16 @@ def _holds_outputs(value: object) -> bool:
     return False
 
 
-def _plain(settings: VirtualMCPServerArgs | Mapping[str, Any], key: str) -> Any:
-    """A setting that decides what is declared (the name, the service account): never an Input."""
+def _shape(settings: VirtualMCPServerArgs | Mapping[str, Any]) -> VirtualMCPServerArgs:
+    """The settings that decide which children exist (name, service account, PDB), known now.
+
+    Values that are still Outputs (namespace, group, entries) do not decide anything declared:
+    they are set aside, so every plain setting is validated at construction.
+    """
     if isinstance(settings, VirtualMCPServerArgs):
-        return getattr(settings, snake_case(key))
-    return settings.get(key, settings.get(snake_case(key)))
+        return settings
+    plain = {key: value for key, value in settings.items() if not _holds_outputs(value)}
+    return parse_args({"namespace": "pending", "group": "pending", **plain})
 
 
 def _auth_refs(args: VirtualMCPServerArgs) -> list[str]:

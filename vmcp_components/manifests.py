@@ -28,8 +28,15 @@ REQUIRED_ENV = (
 )
 
 
-def _restricted_ids() -> dict[str, Any]:
+def _restricted_ids(args: VirtualMCPServerArgs) -> dict[str, Any]:
+    """Fixed IDs, except on OpenShift, whose restricted SCC assigns them (as the operator does)."""
+    if args.security_context_mode == "openshift":
+        return {"runAsNonRoot": True}
     return {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000}
+
+
+def _fs_group(args: VirtualMCPServerArgs) -> dict[str, Any]:
+    return {} if args.security_context_mode == "openshift" else {"fsGroup": 1000}
 
 
 def _seccomp() -> dict[str, Any]:
@@ -60,10 +67,34 @@ def _meta(
     return meta
 
 
-def config_map(name: str, namespace: str, config_yaml: str) -> dict[str, Any]:
+def common_labels(name: str, args: VirtualMCPServerArgs) -> dict[str, str]:
+    """Labels for every object: none by default; with `labels`, the standard ones plus those."""
+    if args.labels is None:
+        return {}
+    return {**naming.standard_labels(name), **args.labels}
+
+
+def _merged(base: Mapping[str, str], *extra: Mapping[str, str] | None) -> dict[str, str]:
+    """`base` in its own order, then the extra keys (a later mapping wins)."""
+    merged = dict(base)
+    for mapping in extra:
+        merged.update(mapping or {})
+    return merged
+
+
+def wants_pod_disruption_budget(args: VirtualMCPServerArgs) -> bool:
+    """Explicit settings decide; unset, a PDB protects a Deployment of more than one replica."""
+    if args.pod_disruption_budget is not None:
+        return args.pod_disruption_budget.enabled
+    return args.replicas is not None and args.replicas > 1
+
+
+def config_map(
+    name: str, namespace: str, config_yaml: str, extra_labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The ConfigMap `<name>-vmcp-config` holding `config.yaml`, with its checksum."""
     data = {naming.CONFIG_KEY: config_yaml}
-    labels = naming.config_labels(name)
+    labels = _merged(naming.config_labels(name), extra_labels)
     checksum = content_checksum(data, labels)
     return {
         "apiVersion": "v1",
@@ -118,6 +149,37 @@ def _probe(path: str, initial_delay: int, period: int) -> dict[str, Any]:
     }
 
 
+def _default_resources() -> dict[str, Any]:
+    return {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"cpu": "500m", "memory": "512Mi"},
+    }
+
+
+def _pull_secrets(args: VirtualMCPServerArgs) -> dict[str, Any]:
+    if not args.image_pull_secrets:
+        return {}
+    return {"imagePullSecrets": [{"name": secret} for secret in args.image_pull_secrets]}
+
+
+def _scheduling(args: VirtualMCPServerArgs, selector: Mapping[str, str]) -> dict[str, Any]:
+    """Pod-spec fields of the workload settings, each present only when set."""
+    fields: dict[str, Any] = dict(_pull_secrets(args))
+    if args.priority_class_name is not None:
+        fields["priorityClassName"] = args.priority_class_name
+    if args.node_selector is not None:
+        fields["nodeSelector"] = dict(args.node_selector)
+    if args.tolerations is not None:
+        fields["tolerations"] = [toleration.dump() for toleration in args.tolerations]
+    if args.affinity is not None:
+        fields["affinity"] = args.affinity.dump()
+    if args.topology_spread_constraints is not None:
+        fields["topologySpreadConstraints"] = [
+            constraint.dump_for(selector) for constraint in args.topology_spread_constraints
+        ]
+    return fields
+
+
 def deployment(
     name: str,
     args: VirtualMCPServerArgs,
@@ -126,7 +188,8 @@ def deployment(
     env: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes."""
-    labels = naming.workload_labels(name)
+    selector = naming.workload_labels(name)
+    labels = _merged(selector, common_labels(name, args))
     ca_bundles = sorted((b.ca_bundle for b in backends if b.ca_bundle), key=lambda c: c.entry)
     volumes: list[dict[str, Any]] = [
         {"name": "vmcp-config", "configMap": {"name": naming.config_map_name(name)}}
@@ -161,13 +224,10 @@ def deployment(
         "volumeMounts": mounts,
         "livenessProbe": _probe("/health", 30, 10),
         "readinessProbe": _probe("/readyz", 15, 5),
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"cpu": "500m", "memory": "512Mi"},
-        },
+        "resources": args.resources.dump() if args.resources else _default_resources(),
         "securityContext": {
             "privileged": False,
-            **_restricted_ids(),
+            **_restricted_ids(args),
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
             **_seccomp(),
@@ -177,18 +237,21 @@ def deployment(
     spec: dict[str, Any] = {}
     if args.replicas is not None:
         spec["replicas"] = args.replicas
-    spec["selector"] = {"matchLabels": dict(labels)}
+    spec["selector"] = {"matchLabels": dict(selector)}
     spec["template"] = {
         "metadata": {
-            "labels": dict(labels),
-            "annotations": {naming.RUNCONFIG_CHECKSUM_ANNOTATION: config_checksum},
+            "labels": _merged(labels, args.pod_labels),
+            "annotations": _merged(
+                {naming.RUNCONFIG_CHECKSUM_ANNOTATION: config_checksum}, args.pod_annotations
+            ),
         },
         "spec": {
             "serviceAccountName": args.service_account or naming.rbac_name(name),
             "terminationGracePeriodSeconds": 30,
-            "securityContext": {**_restricted_ids(), "fsGroup": 1000, **_seccomp()},
+            "securityContext": {**_restricted_ids(args), **_fs_group(args), **_seccomp()},
             "containers": [container],
             "volumes": volumes,
+            **_scheduling(args, selector),
         },
     }
     return {
@@ -201,15 +264,18 @@ def deployment(
 
 def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
     """The Service `vmcp-<name>` in front of the vmcp pods."""
-    labels = naming.workload_labels(name)
+    selector = naming.workload_labels(name)
+    labels = _merged(selector, common_labels(name, args))
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _meta(naming.service_name(name), args.namespace, labels),
+        "metadata": _meta(
+            naming.service_name(name), args.namespace, labels, args.service_annotations
+        ),
         "spec": {
             "type": args.service_type,
             "sessionAffinity": "ClientIP",
-            "selector": dict(labels),
+            "selector": dict(selector),
             "ports": [
                 {
                     "name": "http",
@@ -222,15 +288,38 @@ def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
     }
 
 
-def rbac(name: str, namespace: str) -> list[dict[str, Any]]:
+def pod_disruption_budget(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
+    """At most one vMCP pod voluntarily evicted at a time (or the configured bound)."""
+    selector = naming.workload_labels(name)
+    settings = args.pod_disruption_budget
+    bound = settings.bound() if settings else {"maxUnavailable": 1}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _meta(
+            naming.pod_disruption_budget_name(name),
+            args.namespace,
+            _merged(selector, common_labels(name, args)),
+        ),
+        "spec": {**bound, "selector": {"matchLabels": dict(selector)}},
+    }
+
+
+def rbac(name: str, args: VirtualMCPServerArgs) -> list[dict[str, Any]]:
     """ServiceAccount, Role (read the ToolHive group kinds, nothing else) and RoleBinding."""
     account = naming.rbac_name(name)
+    namespace = args.namespace
+    labels = common_labels(name, args)
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(account, namespace)},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": _meta(account, namespace, labels, args.service_account_annotations),
+        },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
-            "metadata": _meta(account, namespace),
+            "metadata": _meta(account, namespace, labels),
             "rules": [
                 {
                     "apiGroups": [TOOLHIVE_GROUP],
@@ -242,7 +331,7 @@ def rbac(name: str, namespace: str) -> list[dict[str, Any]]:
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
-            "metadata": _meta(account, namespace),
+            "metadata": _meta(account, namespace, labels),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
             "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": namespace}],
         },

@@ -59,6 +59,22 @@ def workload_labels(name: str) -> dict[str, str]:
     }
 
 
+def pod_disruption_budget_name(name: str) -> str:
+    """The PodDisruptionBudget is named like the Deployment it protects."""
+    return name
+
+
+def standard_labels(name: str) -> dict[str, str]:
+    """The recommended `app.kubernetes.io/*` labels, added to every object with `labels`."""
+    return {
+        "app.kubernetes.io/name": "virtualmcpserver",
+        "app.kubernetes.io/instance": name,
+        "app.kubernetes.io/component": "vmcp",
+        "app.kubernetes.io/part-of": "toolhive",
+        "app.kubernetes.io/managed-by": "vmcp-components",
+    }
+
+
 def config_labels(name: str) -> dict[str, str]:
     """ConfigMap labels exactly as the operator sets them, so ToolHive users recognise it."""
     return {

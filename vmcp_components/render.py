@@ -116,7 +116,9 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
 
     document = build_config(name, args, result.backends, default_auth)
     validate_config(document)
-    config_map = manifests.config_map(name, args.namespace, dump_config(document))
+    config_map = manifests.config_map(
+        name, args.namespace, dump_config(document), manifests.common_labels(name, args)
+    )
     config_bytes = sum(len(k.encode()) + len(v.encode()) for k, v in config_map["data"].items())
     _check_size(config_map, "data", config_bytes, CONFIGMAP_LIMIT_BYTES, len(result.backends))
     checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
@@ -127,8 +129,10 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
     deployment_bytes = len(json.dumps(deployment, separators=(",", ":")).encode())
     _check_size(deployment, "manifest", deployment_bytes, OBJECT_LIMIT_BYTES, len(result.backends))
 
-    objects = [] if args.service_account else manifests.rbac(name, args.namespace)
+    objects = [] if args.service_account else manifests.rbac(name, args)
     objects += [config_map, deployment, manifests.service(name, args)]
+    if manifests.wants_pod_disruption_budget(args):
+        objects.append(manifests.pod_disruption_budget(name, args))
     status = {
         "discoveredBackends": [status_record(b) for b in result.backends],
         "backendCount": len(result.backends),

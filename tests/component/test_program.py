@@ -23,6 +23,7 @@ from tests.component.conftest import (
     run_program,
 )
 from vmcp_components import component, program
+from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.discovery import InventoryDiscovery
 from vmcp_components.render import render
 
@@ -68,9 +69,7 @@ def run_main(config: dict[str, str]) -> dict[str, Any]:
 def test_program_exports_every_stack_output(discovery: RecordingDiscovery) -> None:
     result = run_main(BASE_CONFIG)
     outputs = result["outputs"]
-    args = program.VirtualMCPServerArgs(
-        namespace="toolhive-system", group="engineering-team", replicas=2
-    )
+    args = VirtualMCPServerArgs(namespace="toolhive-system", group="engineering-team", replicas=2)
     status = render(example_inventory(), "eng-tools", args).status
     assert set(outputs) == set(program.STACK_OUTPUTS)
     assert outputs["discoveredBackends"] == status["discoveredBackends"]

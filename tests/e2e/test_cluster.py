@@ -78,6 +78,7 @@ _COLLECTIONS = {
     "ConfigMap": "api/v1/namespaces/{ns}/configmaps",
     "Deployment": "apis/apps/v1/namespaces/{ns}/deployments",
     "Service": "api/v1/namespaces/{ns}/services",
+    "PodDisruptionBudget": "apis/policy/v1/namespaces/{ns}/poddisruptionbudgets",
 }
 
 

@@ -22,7 +22,7 @@ from vmcp_components.inventory import Inventory
 from vmcp_components.render import Rendering
 from vmcp_components.vmcp_config import validate_config
 
-# `vmcp_components.render` the module is shadowed by the function re-exported in __init__.
+# The module itself (`from vmcp_components import render` is the same module, by name).
 render_module = importlib.import_module("vmcp_components.render")
 
 # libyaml's safe loader parses like yaml.safe_load, many times faster on big configs.

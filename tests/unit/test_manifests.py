@@ -31,6 +31,7 @@ from tests.unit.helpers import (
     env_of,
     render_checked,
 )
+from vmcp_components.args import DEFAULT_IMAGE
 from vmcp_components.manifests import content_checksum
 from vmcp_components.render import Rendering
 
@@ -163,7 +164,7 @@ def test_replicas_are_set_only_when_given(replicas: int) -> None:
 def test_container_matches_the_operator() -> None:
     container = container_of(_render(*_group()))
     assert container["name"] == "vmcp"
-    assert container["image"] == "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
+    assert container["image"] == DEFAULT_IMAGE
     assert container["imagePullPolicy"] == "IfNotPresent"
     assert container["args"] == [
         "serve",
