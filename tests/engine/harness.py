@@ -120,6 +120,7 @@ class EngineProject:
 
     def stack(self, name: str, config: dict[str, Any]) -> auto.Stack:
         """The stack `name`, created if needed, with exactly `config` (project keys)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
         self.write_config(name, config)
         return auto.Stack.create_or_select(name, self.workspace())
 

@@ -234,19 +234,19 @@ def test_a_new_ca_entry_updates_the_config_and_rolls_out(
     program.run("up", stack)
     template = kube.get(Deployment, NAME, namespace=NS).spec.template
     assert any(v.configMap and v.configMap.name == "partner-ca" for v in template.spec.volumes)
-    checksum = template.metadata.annotations["toolhive.stacklok.dev/content-checksum"]
+    checksum = template.metadata.annotations["toolhive.stacklok.dev/runconfig-checksum"]
 
     def rolled_out() -> bool:
         sets = [
             rs
             for rs in kube.list(ReplicaSet, namespace=NS)
-            if rs.spec.template.metadata.annotations.get("toolhive.stacklok.dev/content-checksum")
+            if rs.spec.template.metadata.annotations.get("toolhive.stacklok.dev/runconfig-checksum")
             == checksum
         ]
         pods = [
             p
             for p in kube.list(Pod, namespace=NS)
-            if p.metadata.annotations.get("toolhive.stacklok.dev/content-checksum") == checksum
+            if p.metadata.annotations.get("toolhive.stacklok.dev/runconfig-checksum") == checksum
         ]
         return (
             len(sets) == 1
@@ -276,8 +276,9 @@ def test_removed_entry_and_deleted_ca_config_map(
     assert "context7" not in backends
     assert "internal-mcp" not in backends
     config = kube.get(ConfigMap, f"{NAME}-vmcp-config", namespace=NS).data["config.yaml"]
-    assert "context7" not in config
-    assert "internal-mcp" not in config
+    names = [b["name"] for b in yaml.safe_load(config)["backends"]]
+    assert "context7" not in names, config
+    assert "internal-mcp" not in names, config
     (skipped,) = [s for s in outputs["skippedBackends"] if s["name"] == "internal-mcp"]
     assert "corp-ca-bundle" in skipped["reason"]
     assert any(
