@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lightkube import Client, codecs
+from lightkube import Client
 from lightkube.resources.core_v1 import Namespace
 from render_bench import GROUP, example_pem, synthetic_objects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tier's cluster + engine
 from tests.e2e.cluster import Cluster, start
+from tests.e2e.conftest import seed as apply_objects
 from tests.engine.harness import EngineProject, build_engine, copy_program
 
 NAME = "bench"
@@ -102,14 +103,10 @@ def seed(client: Client, namespace: str, count: int) -> list[str]:
     """A namespace with the group and `count` entries; returns the member names."""
     client.create(Namespace(metadata={"name": namespace}))  # type: ignore[arg-type]
     objects = synthetic_objects(count, example_pem())
-    names = []
     for obj in objects:
         obj["metadata"]["namespace"] = namespace
-        obj.pop("status", None)
-        client.apply(codecs.from_dict(obj), force=True)
-        if obj["kind"] == "MCPServerEntry":
-            names.append(obj["metadata"]["name"])
-    return names
+    apply_objects(client, objects)
+    return [o["metadata"]["name"] for o in objects if o["kind"] == "MCPServerEntry"]
 
 
 def timed(step: Callable[[], Any], figures: Figures, label: str) -> None:
