@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
     return parser
 
 
@@ -68,6 +69,11 @@ def run_render(options: argparse.Namespace) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch (imported only here)
+        from vmcp_components.watch import main as watch  # noqa: PLC0415
+
+        return watch(argv[1:])
     options = _parser().parse_args(argv)
     try:
         manifests, status = run_render(options)
