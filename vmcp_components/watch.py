@@ -804,10 +804,17 @@ def run_watch(
     """Watch `stack` (its stack file under `cwd`) until SIGTERM/SIGINT; the exit code."""
     log = log or JsonLog()
     cwd = cwd.resolve()
+    runners: list[StackRunner] = []
+
+    def engine() -> StackRunner:
+        if not runners:
+            runners.append(StackRunner(stack, cwd))
+        return runners[0]
+
     try:
-        runner = StackRunner(stack, cwd)
-        target = load_target(stack, cwd, runner.secret)
+        target = load_target(stack, cwd, lambda key: engine().secret(key))
         kube_client(target.kubeconfig, target.context)
+        runner = engine()
     except WatchError as error:
         log("error", error=str(error))
         return 2

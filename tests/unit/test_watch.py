@@ -419,3 +419,15 @@ def test_a_failed_run_is_retried_and_a_refused_rendering_runs_nothing():
     assert runner.ups == 1
     assert _lines(stream, "decision")[-1]["action"] == "refused"
     assert "strict mode" in _lines(stream, "decision")[-1]["reason"]
+
+
+def test_the_cli_hands_watch_to_the_watcher_and_a_bad_project_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from vmcp_components import cli
+
+    assert cli.main(["watch", "--stack", "dev", "--cwd", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().out.splitlines()
+    error = json.loads(line)
+    assert error["log"] == "error"
+    assert "Pulumi.yaml" in error["error"]
