@@ -438,7 +438,7 @@ class StackRunner:
         self._auto = auto
         try:
             self._stack: auto.Stack = auto.select_stack(stack_name=stack, work_dir=str(cwd))
-        except auto.CommandError as error:
+        except Exception as error:  # noqa: BLE001 - no CLI on PATH, no stack, no backend
             raise WatchError(f"cannot select stack {stack!r} in {cwd}: {_tail(error)}") from None
 
     def secret(self, key: str) -> str:
