@@ -20,16 +20,18 @@ last `up` recorded, config checksum included). When they differ (the cluster cha
 watcher ran), one run brings the stack up to date. After each successful run the rendering that
 triggered it becomes the baseline.
 
-Threads: one per watched kind (daemon), one HTTP server for `/readyz` and `/healthz` (daemon),
-one for the engine run in progress, and the main thread, which debounces, renders, decides and
-handles SIGTERM/SIGINT: a run in progress gets `--grace` seconds to finish, then the Pulumi CLI
-is interrupted the way Ctrl-C does (it cancels and releases the stack's lock); then exit 0.
+Threads: one running every watch as an asyncio task (daemon), one HTTP server for `/readyz` and
+`/healthz` (daemon), one for the engine run in progress, and the main thread, which debounces,
+renders, decides and handles SIGTERM/SIGINT: a run in progress gets `--grace` seconds to finish,
+then the Pulumi CLI is interrupted the way Ctrl-C does (it cancels and releases the stack's
+lock); then exit 0.
 Logs are JSON lines on stdout, one per event, decision and run. No Secret value is ever held.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import http.server
@@ -46,7 +48,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import yaml
-from lightkube import ApiError, Client, KubeConfig
+from lightkube import ApiError, AsyncClient, KubeConfig
+from lightkube.config.kubeconfig import SingleConfig
 from lightkube.resources.core_v1 import ConfigMap, Secret
 from pydantic import ValidationError
 
@@ -474,7 +477,11 @@ def _drop(_line: str) -> None:
 
 
 def _tail(error: Exception, limit: int = 1500) -> str:
+    """The engine's `error:` lines when it printed some, else the end of the message."""
     text = str(error).strip()
+    errors = [line.strip() for line in text.splitlines() if line.strip().startswith("error:")]
+    if errors:
+        text = " | ".join(dict.fromkeys(errors))
     return text if len(text) <= limit else "..." + text[-limit:]
 
 
@@ -499,9 +506,9 @@ def _command_name(pid: int) -> str:
 # ─── the watcher ───
 
 
-def kube_client(kubeconfig: str | None, context: str | None) -> Client:
-    """A lightkube client for the stack's kubeconfig (a path or its contents; none: the
-    environment, in-cluster service account included) and context."""
+def kube_config(kubeconfig: str | None, context: str | None) -> SingleConfig:
+    """The stack's cluster: its kubeconfig (a path or the contents; none: the environment, the
+    in-cluster service account included) and context."""
     try:
         if kubeconfig and ("\n" in kubeconfig or kubeconfig.lstrip().startswith("{")):
             config = KubeConfig.from_dict(yaml.safe_load(kubeconfig))
@@ -509,9 +516,12 @@ def kube_client(kubeconfig: str | None, context: str | None) -> Client:
             config = KubeConfig.from_file(Path(kubeconfig).expanduser())
         else:
             config = KubeConfig.from_env()
-        return Client(config=config.get(context_name=context))
+        single = config.get(context_name=context)
     except Exception as error:  # noqa: BLE001 - lightkube raises several config error types
         raise WatchError(f"cannot load kubeconfig (context {context!r}): {error}") from None
+    if single is None:
+        raise WatchError(f"kubeconfig has no context {context!r} and no current context")
+    return single
 
 
 def _gone(error: Exception) -> bool:
@@ -535,9 +545,12 @@ class Watcher:
         ready_address: str = "127.0.0.1",
         ready_port: int = DEFAULT_READY_PORT,
         log: JsonLog | None = None,
+        kube: SingleConfig | None = None,
     ) -> None:
+        """`kube`: the cluster to watch (None: only `reconcile` and friends work, for tests)."""
         self.target = target
         self.runner = runner
+        self._kube = kube
         self.log = log or JsonLog()
         self.cache = Cache(target)
         self.scheduler = Scheduler(debounce=debounce, backoff_max=backoff_max)
@@ -551,6 +564,7 @@ class Watcher:
         self._watching: dict[str, bool] = dict.fromkeys(WATCHED_KINDS, False)
         self._started = False
         self._run: threading.Thread | None = None
+        self._interrupted = False
         self.last_run: dict[str, Any] = {}
 
     # readiness
@@ -598,17 +612,27 @@ class Watcher:
 
     # watches
 
-    def _watch_kind(self, kind: str) -> None:
+    def _watch_all(self) -> None:
+        """Every watch as a task of one event loop in this thread: lightkube's decoding (msgspec)
+        is not safe to start from several threads at once (it crashed the process here)."""
+        asyncio.run(self._watch_kinds())
+
+    async def _watch_kinds(self) -> None:
+        if self._kube is None:
+            raise WatchError("no cluster to watch")
+        client = AsyncClient(config=self._kube)
+        await asyncio.gather(*(self._watch_kind(client, kind) for kind in WATCHED_KINDS))
+
+    async def _watch_kind(self, client: AsyncClient, kind: str) -> None:
         resource, namespace = RESOURCES[kind], self.target.args.namespace
-        client = kube_client(self.target.kubeconfig, self.target.context)
         version: str | None = None
         errors = 0
         while not self._stop.is_set():
             try:
                 if version is None:
-                    version = self._list(client, kind)
+                    version = await self._list(client, kind)
                 self._watching[kind] = True
-                for event, obj in client.watch(
+                async for event, obj in client.watch(
                     resource,
                     namespace=namespace,
                     resource_version=version,
@@ -628,7 +652,7 @@ class Watcher:
                     version = None
                     continue
                 errors += 1
-                delay = min(0.5 * 2 ** (errors - 1), 10.0)
+                delay = min(0.5 * 2 ** (errors - 1), 4.0)
                 self.log(
                     "watch",
                     kind=kind,
@@ -637,11 +661,11 @@ class Watcher:
                     error=f"{type(error).__name__}: {error}"[:300],
                     retryIn=delay,
                 )
-                self._stop.wait(delay)
+                await asyncio.sleep(delay)
 
-    def _list(self, client: Client, kind: str) -> str:
+    async def _list(self, client: AsyncClient, kind: str) -> str:
         listed = client.list(RESOURCES[kind], namespace=self.target.args.namespace)
-        objects = [obj.to_dict() for obj in listed]
+        objects = [obj.to_dict() async for obj in listed]
         version = listed.resourceVersion  # known once the list was read, even when empty
         changes = self.cache.replace(kind, objects)
         first = not self._synced[kind]
@@ -724,7 +748,7 @@ class Watcher:
                 with self._lock:
                     self.scheduler.trigger(now)
         with self._lock:
-            cancelled = self._stop.is_set() and not result.ok
+            cancelled = self._interrupted and not result.ok
             retry = self.scheduler.run_finished(now, result.ok)
         self.last_run = {
             "outcome": "succeeded" if result.ok else "cancelled" if cancelled else "failed",
@@ -754,10 +778,7 @@ class Watcher:
 
     def run(self) -> int:
         server = self._serve_readiness()
-        for kind in WATCHED_KINDS:
-            threading.Thread(
-                target=self._watch_kind, args=(kind,), name=f"watch-{kind}", daemon=True
-            ).start()
+        threading.Thread(target=self._watch_all, name="watches", daemon=True).start()
         while not self._stop.is_set() and not all(self._synced.values()):
             self._stop.wait(0.1)
         if not self._stop.is_set():
@@ -813,20 +834,24 @@ def run_watch(
 
     try:
         target = load_target(stack, cwd, lambda key: engine().secret(key))
-        kube_client(target.kubeconfig, target.context)
         runner = engine()
     except WatchError as error:
         log("error", error=str(error))
         return 2
-    watcher = Watcher(
-        target,
-        runner,
-        debounce=debounce,
-        grace=grace,
-        ready_address=ready_address,
-        ready_port=ready_port,
-        log=log,
-    )
+    try:
+        watcher = Watcher(
+            target,
+            runner,
+            debounce=debounce,
+            grace=grace,
+            ready_address=ready_address,
+            ready_port=ready_port,
+            log=log,
+            kube=kube_config(target.kubeconfig, target.context),
+        )
+    except WatchError as error:
+        log("error", error=str(error))
+        return 2
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda n, _f: watcher.request_stop(signal.Signals(n).name))
     log(
