@@ -802,9 +802,9 @@ class Watcher:
             self.log("stopping", reason=self.stop_reason, waitingForRunSeconds=self.grace)
             run.join(self.grace)
             if run.is_alive():
-                self.log(
-                    "stopping", reason="grace period over", interrupted=self.runner.interrupt()
-                )
+                self._interrupted = True
+                interrupted = self.runner.interrupt()
+                self.log("stopping", reason="grace period over", interrupted=interrupted)
                 run.join()
         self.log("stopped", reason=self.stop_reason, lastRun=self.last_run)
 
