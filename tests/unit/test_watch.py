@@ -431,3 +431,13 @@ def test_the_cli_hands_watch_to_the_watcher_and_a_bad_project_exits_2(
     error = json.loads(line)
     assert error["log"] == "error"
     assert "Pulumi.yaml" in error["error"]
+
+
+def test_a_failed_run_logs_the_engine_error_lines_not_its_whole_output():
+    from vmcp_components.watch import _tail
+
+    output = "\n".join(
+        [" code: 255", " stdout: up", "    error: update failed", " stderr:", "error: boom"]
+    )
+    assert _tail(RuntimeError(output)) == "error: update failed | error: boom"
+    assert _tail(RuntimeError("x" * 2000), limit=10) == "..." + "x" * 10
