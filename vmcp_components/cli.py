@@ -76,6 +76,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
     return parser
 
 
@@ -153,6 +154,11 @@ def _render(options: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch (imported only here)
+        from vmcp_components.watch import main as watch
+
+        return watch(argv[1:])
     parser = _parser(prog)
     options = parser.parse_args(argv)
     if options.version:
@@ -161,7 +167,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{PROG} {vmcp_components.__version__}")
         return 0
     if options.command is None:
-        parser.error("a command is required (render)")
+        parser.error("a command is required (render, watch)")
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
