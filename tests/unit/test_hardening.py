@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.unit.helpers import example_arguments
+from tests import factories
+from tests.unit.helpers import example_arguments, render_checked, render_module
+from vmcp_components import naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
+from vmcp_components.render import RenderError
 from vmcp_components.stack_config import StackConfigError, load_stack_file
 
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
@@ -69,3 +73,49 @@ def test_a_stack_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> None
     )
     with pytest.raises(StackConfigError, match="not a valid vMCP name"):
         load_stack_file(path)
+
+
+# ─── 2. generated names are valid Kubernetes names ───
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+@pytest.mark.parametrize("entry", ["corp.internal", "a.b.c", "x" * 60 + ".y", "corp-internal"])
+def test_ca_volume_names_are_dns_labels(entry: str) -> None:
+    assert _DNS_LABEL.fullmatch(naming.ca_bundle_volume_name(entry))
+
+
+def test_dotted_and_dashed_entries_get_distinct_ca_volumes() -> None:
+    dotted = naming.ca_bundle_volume_name("corp.internal")
+    dashed = naming.ca_bundle_volume_name("corp-internal")
+    assert dashed == "ca-bundle-corp-internal"  # unchanged: the operator's name
+    assert dotted != dashed
+    assert dotted.startswith("ca-bundle-corp-internal-")
+
+
+def test_a_dotted_entry_with_a_ca_bundle_renders_valid_volumes() -> None:
+    rendering = render_checked(
+        factories.inventory(
+            factories.group(),
+            factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+            factories.entry("corp.internal", ca=("corp-ca", "ca.crt")),
+            factories.entry("corp-internal", ca=("corp-ca", "ca.crt")),
+        )
+    )
+    pod = rendering.object("Deployment")["spec"]["template"]["spec"]
+    names = [volume["name"] for volume in pod["volumes"]]
+    assert len(set(names)) == len(names) == 3
+    assert all(_DNS_LABEL.fullmatch(name) for name in names)
+
+
+def test_an_invalid_generated_name_is_refused_naming_the_object(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(naming, "ca_bundle_volume_name", lambda entry: f"ca-bundle-{entry}")
+    inventory = factories.inventory(
+        factories.group(),
+        factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+        factories.entry("corp.internal", ca=("corp-ca", "ca.crt")),
+    )
+    with pytest.raises(RenderError, match=r"Deployment eng-tools: volume name 'ca-bundle-corp\."):
+        render_module.render(inventory, "eng-tools", factories.args())
