@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,51 @@ def test_an_invalid_generated_name_is_refused_naming_the_object(
     )
     with pytest.raises(RenderError, match=r"Deployment eng-tools: volume name 'ca-bundle-corp\."):
         render_module.render(inventory, "eng-tools", factories.args())
+
+
+# ─── 3. one bad member is skipped, never takes the group down ───
+
+
+def _skips(*members: dict[str, Any]) -> dict[str, str]:
+    rendering = render_checked(
+        factories.inventory(
+            factories.group(),
+            factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+            factories.entry("good", url="https://good.example.com/mcp"),
+            *members,
+        )
+    )
+    assert [b["name"] for b in rendering.status["discoveredBackends"]] == ["good"]
+    return {s["name"]: s["reason"] for s in rendering.status["skippedBackends"]}
+
+
+def test_a_ca_key_with_dot_dot_skips_only_that_entry() -> None:
+    skips = _skips(
+        factories.config_map("odd-ca", {"ca..crt": factories.ca_pem()}),
+        factories.entry("odd", ca=("odd-ca", "ca..crt")),
+    )
+    assert set(skips) == {"odd"}
+    assert 'key "ca..crt"' in skips["odd"]
+    assert "'..'" in skips["odd"]
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("ftp://files.example.com/mcp", 'must use http or https scheme, got "ftp"'),
+        ("http://169.254.169.254/latest", "falls within blocked range 169.254.0.0/16"),
+        ("http://localhost:8080/mcp", "matches blocked internal hostname"),
+        ("http://user:pw@mcp.example.com/", "must not contain user information"),
+    ],
+)
+def test_a_bad_status_url_skips_only_that_workload(url: str, fragment: str) -> None:
+    skips = _skips(factories.server("srv", url=url), factories.proxy("prx", url=url))
+    assert set(skips) == {"srv", "prx"}
+    for reason in skips.values():
+        assert reason.startswith("status.url ")
+        assert fragment in reason
+
+
+def test_an_in_cluster_status_url_is_still_accepted() -> None:
+    rendering = render_checked(factories.inventory(factories.group(), factories.server("srv")))
+    assert rendering.status["backendCount"] == 1
