@@ -13,6 +13,7 @@ from tests.unit.helpers import example_arguments, render_checked, render_module
 from vmcp_components import naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
+from vmcp_components.inventory import SnapshotError, load_snapshot
 from vmcp_components.render import RenderError
 from vmcp_components.stack_config import StackConfigError, load_stack_file
 
@@ -168,3 +169,36 @@ def test_a_bad_status_url_skips_only_that_workload(url: str, fragment: str) -> N
 def test_an_in_cluster_status_url_is_still_accepted() -> None:
     rendering = render_checked(factories.inventory(factories.group(), factories.server("srv")))
     assert rendering.status["backendCount"] == 1
+
+
+# ─── 4. strict booleans, duplicate keys ───
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "true", "on"])
+def test_allow_private_endpoint_must_be_a_real_boolean(value: object) -> None:
+    odd = factories.entry("odd", url="http://mcp.tools.svc.cluster.local/mcp")
+    odd["spec"]["allowPrivateEndpoint"] = value
+    skips = _skips(odd)
+    assert set(skips) == {"odd"}
+    assert "spec.allowPrivateEndpoint" in skips["odd"]
+    assert "boolean" in skips["odd"]
+
+
+SNAPSHOT_WITH_DUPLICATE_KEY = """\
+apiVersion: toolhive.stacklok.dev/v1beta1
+kind: MCPServerEntry
+metadata:
+  name: e
+  namespace: toolhive-system
+spec:
+  remoteUrl: https://safe.example.com/mcp
+  remoteUrl: http://169.254.169.254/
+"""
+
+
+def test_a_duplicate_mapping_key_in_a_snapshot_is_refused() -> None:
+    with pytest.raises(
+        SnapshotError,
+        match=r"snap.yaml: not valid YAML at line 8, column 3: duplicate key 'remoteUrl'",
+    ):
+        load_snapshot(SNAPSHOT_WITH_DUPLICATE_KEY, "toolhive-system", "snap.yaml")
