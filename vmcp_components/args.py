@@ -38,9 +38,7 @@ from vmcp_components.workload import (
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
 # The Service is `vmcp-<name>` and must be a DNS-1035 label (<= 63): so name <= 58.
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_NAME_LENGTH = 58
 
 
@@ -49,7 +47,7 @@ class ArgsError(VmcpError):
 
 
 def _check_vmcp_name(name: str) -> str:
-    if len(name) > MAX_NAME_LENGTH or not _NAME.match(name):
+    if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
         raise ValueError(
             f"{name!r} is not a valid vMCP name: use at most {MAX_NAME_LENGTH} lowercase letters, "
             "digits and '-', starting and ending with a letter or digit "
@@ -59,7 +57,7 @@ def _check_vmcp_name(name: str) -> str:
 
 
 def _check_dns_label(value: str, what: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if not naming.is_dns_label(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
             "starting and ending with a letter or digit"
@@ -68,7 +66,7 @@ def _check_dns_label(value: str, what: str) -> str:
 
 
 def _check_object_name(value: str, what: str) -> str:
-    if len(value) > 253 or not _DNS_SUBDOMAIN.match(value):
+    if not naming.is_dns_subdomain(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use a Kubernetes object name (lowercase letters, "
             "digits, '-' and '.', at most 253 characters)"

@@ -3,7 +3,10 @@
 An entry the operator marked `Failed` is refused with the operator's message; otherwise an
 entry's remote URL (SSRF rules), CA bundle (ConfigMap, key, PEM that parses), auth config and
 header Secrets are all checked and every problem is reported at once. An MCPServer or
-MCPRemoteProxy needs the `status.url` the operator reports, and a usable auth config. What the
+MCPRemoteProxy needs the `status.url` the operator reports, held to the remoteUrl rules with
+in-cluster names allowed, and a usable auth config. Whatever vMCP's own config validator would
+refuse for one backend (a `caBundlePath` with `..`, a non-http URL) is caught here, so it skips
+that member instead of failing the whole group. What the
 checks look at comes from the reference walk; a refusal is a `Problem` value.
 """
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
+from vmcp_components import naming
 from vmcp_components.auth import AuthStrategy, resolve_auth_config
 from vmcp_components.errors import Problem
 from vmcp_components.inventory import Inventory
@@ -47,9 +51,25 @@ def _operator_failure(conditions: Sequence[Condition]) -> Problem:
     return Problem(f"the ToolHive operator marked it Failed: {detail}")
 
 
-def _ca_bundle_problem(inventory: Inventory, use: ConfigMapKeyUse | None) -> Problem | None:
+def _ca_path_problem(entry: str, use: ConfigMapKeyUse) -> Problem | None:
+    """A `caBundlePath` with `..` or NUL anywhere, which vMCP refuses (config/validator.go)."""
+    path = naming.ca_bundle_path(entry, use.key)
+    if "\x00" in path or ".." in path:
+        return Problem(
+            f'CA bundle ConfigMap "{use.config_map}" key "{use.key}" gives caBundlePath '
+            f"{path!r}, which vMCP refuses (it contains '..' or NUL); rename the key and set "
+            "caBundleRef.configMapRef.key to the new name"
+        )
+    return None
+
+
+def _ca_bundle_problem(
+    inventory: Inventory, entry: str, use: ConfigMapKeyUse | None
+) -> Problem | None:
     if use is None:
         return None
+    if problem := _ca_path_problem(entry, use):
+        return problem
     data = inventory.config_maps.get(use.config_map)
     if data is None:
         return Problem(
@@ -97,7 +117,7 @@ def _check_entry(
     problem = _joined(
         [
             check_remote_url(entry.spec.remote_url, entry.spec.allow_private_endpoint),
-            _ca_bundle_problem(inventory, uses.ca_bundle),
+            _ca_bundle_problem(inventory, entry.metadata.name, uses.ca_bundle),
             auth_problem,
             *(missing_secret_key(inventory, use) for use in uses.secret_keys),
         ]
@@ -117,6 +137,12 @@ def check_member(
     if member.status is None or not member.status.url:
         return Problem(
             f"{kind} has no status.url yet; the ToolHive operator sets it once the workload runs"
+        )
+    # The operator writes status.url, but it lands verbatim in config.yaml: the same form and
+    # SSRF rules as a remoteUrl, with in-cluster names allowed (that is where the workload runs).
+    if url_problem := check_remote_url(member.status.url, allow_private_endpoint=True):
+        return Problem(
+            f"status.url (set by the ToolHive operator) is not usable: {url_problem.reason}"
         )
     uses = references(member)
     auth = _auth(inventory, member.metadata.name, uses, overrides)

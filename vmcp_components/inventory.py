@@ -21,6 +21,8 @@ from vmcp_components.kinds import BY_KIND, ToolHiveKind
 from vmcp_components.models import Malformed, WireModel, parse_object
 
 CORE_KINDS = ("ConfigMap", "Secret")
+ECHO_LIMIT = 200
+"""At most this many characters of an input value are echoed in an error message."""
 
 Model = TypeVar("Model", bound=WireModel)
 
@@ -163,10 +165,40 @@ def _flatten(documents: Iterable[object]) -> Iterator[object]:
             yield from _expand(document)
 
 
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    """A mapping names the same key twice (PyYAML would silently keep the last value)."""
+
+
+class _SnapshotLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses a mapping naming the same key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # pyright: ignore[reportUnknownMemberType]
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if duplicate:
+                raise _DuplicateKeyError(
+                    problem=f"duplicate key {_echo(key)}; a key may appear once per mapping",
+                    problem_mark=key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _echo(value: object) -> str:
+    """`value` as repr, cut to ECHO_LIMIT characters: error messages never carry bulk input."""
+    text = repr(value)
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 3] + "..."
+
+
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:
     """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory."""
     try:
-        documents: list[object] = list(yaml.safe_load_all(text))
+        documents: list[object] = list(yaml.load_all(text, Loader=_SnapshotLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

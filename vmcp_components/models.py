@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -62,7 +63,7 @@ class ConfigMapKeySelector(WireModel):
 
     name: str = ""
     key: str
-    optional: bool | None = None
+    optional: StrictBool | None = None
 
 
 class CABundleSource(WireModel):
@@ -126,7 +127,7 @@ class MCPServerEntrySpec(WireModel):
     """What an MCPServerEntry declares: the remote URL, transport, group and refs."""
 
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
-    allow_private_endpoint: bool = False
+    allow_private_endpoint: StrictBool = False  # "yes" or 1 is not `true`
     transport: StaticTransport
     group_ref: NamedRef
     external_auth_config_ref: NamedRef | None = None

@@ -16,6 +16,20 @@ RUNCONFIG_CHECKSUM_ANNOTATION = "toolhive.stacklok.dev/runconfig-checksum"
 MAX_LABEL_LENGTH = 63
 
 _NON_ENV = re.compile(r"[^A-Z0-9_]")
+_NON_LABEL = re.compile(r"[^a-z0-9-]")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+MAX_SUBDOMAIN_LENGTH = 253
+
+
+def is_dns_label(value: str) -> bool:
+    """True if `value` is an RFC 1123 label (volume, container and Service names)."""
+    return len(value) <= MAX_LABEL_LENGTH and _DNS_LABEL.fullmatch(value) is not None
+
+
+def is_dns_subdomain(value: str) -> bool:
+    """True if `value` is an RFC 1123 subdomain (most object names)."""
+    return len(value) <= MAX_SUBDOMAIN_LENGTH and _DNS_SUBDOMAIN.fullmatch(value) is not None
 
 
 def snake_case(key: str) -> str:
@@ -100,12 +114,19 @@ def ca_bundle_path(entry: str, key: str) -> str:
 
 
 def ca_bundle_volume_name(entry: str) -> str:
-    """`ca-bundle-<entry>`, or a 44-byte prefix plus 8 hex of SHA-256 when over 63 chars."""
+    """`ca-bundle-<entry>` when that is a DNS label (the operator's name), else a safe form.
+
+    A pod volume name must be a DNS label, but an entry name is a DNS subdomain (`corp.internal`).
+    Otherwise the name is `ca-bundle-` plus the entry with anything outside `[a-z0-9-]` as `-`
+    (at most 44 characters) plus `-` and 8 hex of the entry's SHA-256, so `corp.internal` and
+    `corp-internal` get distinct volumes and the result is at most 63 characters.
+    """
     name = f"ca-bundle-{entry}"
-    if len(name) <= MAX_LABEL_LENGTH:
+    if is_dns_label(name):
         return name
     digest = hashlib.sha256(entry.encode()).hexdigest()[:8]
-    return f"ca-bundle-{entry[:44].rstrip('-')}-{digest}"
+    safe = _NON_LABEL.sub("-", entry.lower())[:44].strip("-")
+    return f"ca-bundle-{safe}-{digest}" if safe else f"ca-bundle-{digest}"
 
 
 def token_exchange_secret_env(config: str) -> str:

@@ -3,7 +3,8 @@
 `render` is what both the `render` CLI and the Pulumi component run, so the objects the
 component declares are exactly the ones the CLI prints. It refuses (RenderError) rather than
 produce something the cluster or vMCP would reject: zero usable backends, a skip under
-`strict`, or a group too large for one ConfigMap.
+`strict`, a group too large for one ConfigMap, or a generated name (object, volume,
+container) that the API server would refuse.
 """
 
 from __future__ import annotations
@@ -85,6 +86,36 @@ def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends:
         )
 
 
+def _invalid_names(obj: dict[str, Any]) -> list[str]:
+    """What is wrong with the names `obj` gives to the API server (object, volumes, containers)."""
+    kind, name = obj["kind"], obj["metadata"]["name"]
+    problems: list[str] = []
+    if kind == "Service":  # a DNS-1035 label: also starts with a letter
+        if not (naming.is_dns_label(name) and name[:1].isalpha()):
+            problems.append(f"name {name!r} is not a DNS-1035 label")
+    elif not naming.is_dns_subdomain(name):
+        problems.append(f"name {name!r} is not a DNS subdomain")
+    pod = obj.get("spec", {}).get("template", {}).get("spec", {})
+    for volume in pod.get("volumes", []):
+        if not naming.is_dns_label(volume["name"]):
+            problems.append(f"volume name {volume['name']!r} is not a DNS label")
+    for container in pod.get("containers", []):
+        if not naming.is_dns_label(container["name"]):
+            problems.append(f"container name {container['name']!r} is not a DNS label")
+    return problems
+
+
+def _check_names(objects: Sequence[dict[str, Any]]) -> None:
+    """RenderError naming the object if any generated name would be refused by the API server."""
+    for obj in objects:
+        problems = _invalid_names(obj)
+        if problems:
+            raise RenderError(
+                f"{obj['kind']} {obj['metadata']['name']}: {'; '.join(problems)} (Kubernetes "
+                "would refuse it); this is a bug in vmcp-components, please report it"
+            )
+
+
 def status_record(backend: Backend) -> dict[str, Any]:
     """A backend as one `discoveredBackends` item."""
     return {
@@ -133,6 +164,7 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
     objects += [config_map, deployment, manifests.service(name, args)]
     if manifests.wants_pod_disruption_budget(args):
         objects.append(manifests.pod_disruption_budget(name, args))
+    _check_names(objects)
     status = {
         "discoveredBackends": [status_record(b) for b in result.backends],
         "backendCount": len(result.backends),

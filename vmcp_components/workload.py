@@ -17,14 +17,14 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-_QUALIFIED_NAME = re.compile(rf"^({_NAME})$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_QUALIFIED_NAME = re.compile(rf"({_NAME})")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _QUANTITY = re.compile(
-    r"^(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))(?P<suffix>[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?$"
+    r"(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))(?P<suffix>[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?"
 )
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_PERCENT = re.compile(r"^\d+%$")
+_PERCENT = re.compile(r"\d+%")
 
 
 class WireModel(BaseModel):
@@ -44,9 +44,9 @@ def check_qualified_name(key: str, what: str) -> str:
     """`[prefix/]name`: prefix a DNS subdomain (<= 253), name <= 63 (label/annotation keys)."""
     prefix, slash, name = key.rpartition("/")
     if (
-        (slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)))
+        (slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)))
         or len(name) > 63
-        or not _QUALIFIED_NAME.match(name)
+        or not _QUALIFIED_NAME.fullmatch(name)
     ):
         raise ValueError(
             f"{key!r} is not a valid {what}: use an optional DNS-subdomain prefix and '/', then "
@@ -58,7 +58,7 @@ def check_qualified_name(key: str, what: str) -> str:
 
 def check_label_value(value: str, key: str) -> str:
     """`value` if it is a valid value for label `key` (empty is allowed)."""
-    if value and (len(value) > 63 or not _QUALIFIED_NAME.match(value)):
+    if value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value)):
         raise ValueError(
             f"label {key}: {value!r} is not a valid label value: at most 63 letters, digits, "
             "'-', '_' or '.', starting and ending with a letter or digit (or empty)"
@@ -111,7 +111,7 @@ Annotations = Annotated[dict[str, str], BeforeValidator(_annotations)]
 
 def parse_quantity(text: str) -> Decimal:
     """A Kubernetes quantity (`100m`, `1.5Gi`, `2e3`) as a number; ValueError if malformed."""
-    match = _QUANTITY.match(text)
+    match = _QUANTITY.fullmatch(text)
     if not match:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi, 2e3)")
     try:
@@ -289,7 +289,7 @@ class Affinity(WireModel):
 
 
 def _int_or_percent(value: Any) -> Any:
-    if isinstance(value, str) and not _PERCENT.match(value):
+    if isinstance(value, str) and not _PERCENT.fullmatch(value):
         raise ValueError(f"{value!r} is neither a number of pods nor a percentage like '25%'")
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         raise ValueError(f"{value} must be >= 0")
