@@ -18,14 +18,15 @@ import vmcp_components
 PACKAGE = Path(vmcp_components.__file__).parent
 MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]) if m.name != "__main__")
 DIRECT_IMPORTERS = {
-    "pulumi": {"outputs", "reads", "component", "program"},
+    "pulumi": {"outputs", "reads", "component", "program", "watch"},
     "pulumi_kubernetes": {"component", "program"},
-    "lightkube": {"discovery"},
+    "lightkube": {"discovery", "watch"},
 }
-"""Which modules may import each third-party client themselves."""
+"""Which modules may import each third-party client themselves (watch: the automation API,
+loaded only when a run starts, and its own lightkube watches)."""
 REACHES = {
-    "pulumi": {"outputs", "reads", "component", "program"},
-    "lightkube": {"discovery", "component", "program"},
+    "pulumi": {"outputs", "reads", "component", "program", "watch"},
+    "lightkube": {"discovery", "component", "program", "watch"},
 }
 """Which modules may load each client at all (themselves or through another module)."""
 
