@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 import yaml
 from lightkube import ApiError, AsyncClient, KubeConfig
@@ -70,6 +70,12 @@ WATCH_TIMEOUT = 300
 """Seconds the API server keeps one watch request open (it then resumes from the version)."""
 GROUP_KINDS = ("MCPGroup", "MCPServerEntry", "MCPServer", "MCPRemoteProxy", "MCPExternalAuthConfig")
 WATCHED_KINDS = (*GROUP_KINDS, "ConfigMap", "Secret")
+# lightkube leaves `conf: Dict` unannotated: strict pyright reports `from_dict` as partially
+# unknown, though the value passed here is a loaded YAML mapping.
+_config_from_dict = cast(
+    "Callable[[Any], KubeConfig]",
+    KubeConfig.from_dict,  # pyright: ignore[reportUnknownMemberType]
+)
 RESOURCES: dict[str, Any] = {
     **{kind: TOOLHIVE_RESOURCES[kind] for kind in GROUP_KINDS},
     "ConfigMap": ConfigMap,
@@ -101,45 +107,54 @@ def _project(cwd: Path) -> tuple[str, Path, dict[str, Any]]:
     """(project name, stack config dir, config defaults) from `Pulumi.yaml` in `cwd`."""
     path = cwd / "Pulumi.yaml"
     try:
-        project = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded: object = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise WatchError(f"cannot read the Pulumi project {path}: {error}") from None
-    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+    project = cast("dict[str, Any]", loaded) if isinstance(loaded, dict) else None
+    if project is None or not isinstance(project.get("name"), str):
         raise WatchError(f"{path}: not a Pulumi project (no `name`)")
-    schema = project.get("config")
-    defaults = {
-        key: spec["default"]
-        for key, spec in (schema if isinstance(schema, dict) else {}).items()
+    schema: object = project.get("config")
+    specs = cast("dict[str, Any]", schema) if isinstance(schema, dict) else {}
+    defaults: dict[str, Any] = {
+        key: cast("dict[str, Any]", spec)["default"]
+        for key, spec in specs.items()
         if isinstance(spec, dict) and "default" in spec
     }
-    return project["name"], cwd / str(project.get("stackConfigDir") or "."), defaults
+    name: str = project["name"]
+    return name, cwd / str(project.get("stackConfigDir") or "."), defaults
 
 
 def load_target(stack: str, cwd: Path, secret: Callable[[str], str] | None = None) -> StackTarget:
-    """The stack's settings as the program reads them (keys = the component's arguments in
-    camelCase, plus kubeconfig/context); `secret(key)` decrypts a `secure:` kubeconfig."""
+    """The stack's settings as the program reads them.
+
+    Keys are the component's arguments in camelCase, plus kubeconfig/context; `secret(key)`
+    decrypts a `secure:` kubeconfig.
+    """
     project, config_dir, values = _project(cwd)
     path = config_dir / f"Pulumi.{stack}.yaml"
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document: object = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise WatchError(f"cannot read the stack file {path}: {error}") from None
-    config = document.get("config") if isinstance(document, dict) else None
+    config: object = (
+        cast("dict[str, Any]", document).get("config") if isinstance(document, dict) else None
+    )
     prefix = f"{project}:"
     cluster: dict[str, str | None] = {"kubeconfig": None, "context": None}
     known = {(f.alias or k) for k, f in VirtualMCPServerArgs.model_fields.items()}
-    for full_key, value in sorted((config or {}).items()):
+    entries = cast("dict[str, Any]", config or {})
+    for full_key, value in sorted(entries.items()):
         key = str(full_key).removeprefix(prefix)
         if not str(full_key).startswith(prefix):
             continue
         if key not in known | set(cluster):
             raise WatchError(f"{path}: unknown stack config key {full_key!r}")
-        if isinstance(value, dict) and set(value) == {"secure"}:
+        if isinstance(value, dict) and set(cast("dict[str, Any]", value)) == {"secure"}:
             if key != "kubeconfig" or secret is None:
                 raise WatchError(f"{path}: {full_key} is a secret; only kubeconfig may be one")
             cluster[key] = secret(full_key)
         elif key in cluster:
-            cluster[key] = None if value is None else str(value)
+            cluster[key] = None if value is None else str(cast("object", value))
         else:
             values[key] = value
     try:
@@ -167,9 +182,12 @@ def auth_config_refs(args: VirtualMCPServerArgs) -> list[str]:
 
 
 def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of an object the rendering looks at: no managedFields, a ConfigMap's data, a
-    Secret's key names only (its values are never kept)."""
-    metadata = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}
+    """The part of an object the rendering looks at.
+
+    No managedFields, a ConfigMap's data, a Secret's key names only (its values are never kept).
+    """
+    raw_metadata = cast("Mapping[str, Any]", obj.get("metadata") or {})
+    metadata = {k: v for k, v in raw_metadata.items() if k != "managedFields"}
     if kind == "Secret":
         keys = set(obj.get("data") or {}) | set(obj.get("stringData") or {})
         return {
@@ -190,6 +208,8 @@ def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Change:
+    """One event on a watched object, and whether the component reads that object."""
+
     kind: str
     name: str
     type: Literal["ADDED", "MODIFIED", "DELETED"]
@@ -201,12 +221,14 @@ class Cache:
     """The namespace's objects of the watched kinds, and which of them the component reads."""
 
     def __init__(self, target: StackTarget) -> None:
+        """An empty cache for `target`'s namespace."""
         self.target = target
         self._objects: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in WATCHED_KINDS}
         self._lock = threading.Lock()
         self._reads: frozenset[tuple[str, str]] = frozenset()
 
     def inventory(self) -> Inventory:
+        """The objects held, as the inventory the rendering reads."""
         with self._lock:
             return self._inventory()
 
@@ -223,7 +245,7 @@ class Cache:
             )
         except VmcpError:
             return frozenset({("*", "*")})  # unreadable objects: let the rendering say what
-        reads = {("MCPGroup", plan.group)} if plan.group else set()
+        reads: set[tuple[str, str]] = {("MCPGroup", plan.group)} if plan.group else set()
         reads |= {(kind, n) for kind, names in plan.members.items() for n in names}
         reads |= {("MCPExternalAuthConfig", n) for n in plan.auth_configs}
         reads |= {("ConfigMap", n) for n in plan.config_maps}
@@ -236,8 +258,9 @@ class Cache:
 
     def apply(self, kind: str, event: str, obj: Mapping[str, Any]) -> Change:
         """Record one watch event; the Change says whether the component reads the object."""
-        metadata = obj.get("metadata") or {}
-        name, version = metadata.get("name", ""), metadata.get("resourceVersion")
+        metadata = cast("Mapping[str, Any]", obj.get("metadata") or {})
+        name: str = metadata.get("name", "")
+        version: str | None = metadata.get("resourceVersion")
         with self._lock:
             before = self._reads
             if event == "DELETED":
@@ -291,6 +314,7 @@ class Fingerprint:
 
     @property
     def digest(self) -> str:
+        """One digest of every rendered object's digest."""
         return _digest(sorted(self.parts.items()))
 
 
@@ -300,6 +324,7 @@ def _digest(value: Any) -> str:
 
 
 def fingerprint(rendering: Rendering) -> Fingerprint:
+    """The digests of a rendering's objects (by kind/name) and of its status."""
     parts = {f"{obj['kind']}/{obj['metadata']['name']}": _digest(obj) for obj in rendering.objects}
     parts["status"] = _digest(rendering.status)
     return Fingerprint(parts, rendering.status)
@@ -307,14 +332,18 @@ def fingerprint(rendering: Rendering) -> Fingerprint:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do about a rendering: run the engine, nothing, or refuse (it failed)."""
+
     action: Literal["run", "none", "refused"]
     reason: str
     changed: tuple[str, ...] = ()
 
 
 def decide(baseline: Fingerprint | None, rendered: Fingerprint | VmcpError) -> Decision:
-    """Run the engine only when the rendering differs from the baseline; a failed rendering
-    (which `pulumi up` would fail the same way, changing nothing) runs nothing."""
+    """Run the engine only when the rendering differs from the baseline.
+
+    A failed rendering (which `pulumi up` would fail the same way, changing nothing) runs nothing.
+    """
     if isinstance(rendered, VmcpError):
         return Decision("refused", f"rendering fails, the cluster is left as it is: {rendered}")
     if baseline is None:
@@ -341,9 +370,12 @@ def status_matches(status: Mapping[str, Any], outputs: Mapping[str, Any]) -> boo
 
 @dataclass
 class Scheduler:
-    """Pure timing (the caller passes the clock): a burst of triggers is reconciled `debounce`
-    seconds after the last one (at most `max_delay` after the first); one engine run at a time,
-    triggers during it coalesce into one follow-up; failures back off exponentially."""
+    """Pure timing (the caller passes the clock).
+
+    A burst of triggers is reconciled `debounce` seconds after the last one (at most `max_delay`
+    after the first); one engine run at a time, triggers during it coalesce into one follow-up;
+    failures back off exponentially.
+    """
 
     debounce: float = DEFAULT_DEBOUNCE
     max_delay: float = 0.0
@@ -358,6 +390,7 @@ class Scheduler:
     retry_at: float = 0.0
 
     def trigger(self, now: float) -> None:
+        """A relevant change at `now`: a reconcile becomes due."""
         if self.first is None:
             self.first = now
         self.last = now
@@ -365,6 +398,7 @@ class Scheduler:
 
     @property
     def pending(self) -> bool:
+        """A reconcile is due or waiting for its debounce."""
         return self.first is not None
 
     def wait(self, now: float) -> float | None:
@@ -383,14 +417,18 @@ class Scheduler:
         return covered, first
 
     def run_started(self) -> None:
+        """An engine run starts."""
         self.running = True
 
     def backoff(self) -> float:
+        """Seconds before the retry after the failures so far."""
         return min(self.backoff_base * 2 ** max(self.failures - 1, 0), self.backoff_max)
 
     def run_finished(self, now: float, ok: bool) -> float:
-        """Record the outcome; after a failure a retry is pending. Returns the backoff (0 on
-        success)."""
+        """Record the outcome; after a failure a retry is pending.
+
+        Returns the backoff (0 on success).
+        """
         self.running = False
         if ok:
             self.failures, self.retry_at = 0, 0.0
@@ -410,10 +448,12 @@ class JsonLog:
     """One JSON object per line; `log` names what happened (event, decision, run, ...)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
+        """Lines go to `stream` (None: stdout)."""
         self._stream = stream or sys.stdout
         self._lock = threading.Lock()
 
     def __call__(self, log: str, **fields: Any) -> None:
+        """Write one line: a timestamp, `log`, then `fields`."""
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         line = json.dumps({"ts": stamp, "log": log, **fields}, default=str)
         with self._lock:
@@ -426,9 +466,11 @@ class JsonLog:
 
 @dataclass(frozen=True)
 class RunResult:
+    """One engine run: success, the resource changes, the stack's outputs, or the error."""
+
     ok: bool
-    changes: Mapping[str, int] = field(default_factory=dict)
-    outputs: Mapping[str, Any] = field(default_factory=dict)
+    changes: Mapping[str, int] = field(default_factory=dict[str, int])
+    outputs: Mapping[str, Any] = field(default_factory=dict[str, Any])
     error: str = ""
 
 
@@ -436,6 +478,7 @@ class StackRunner:
     """`pulumi up` and the stack's outputs through `pulumi.automation` (CLI from PATH)."""
 
     def __init__(self, stack: str, cwd: Path) -> None:
+        """Select `stack` in the project directory `cwd`."""
         from pulumi import automation as auto  # noqa: PLC0415 - only a running watch needs it
 
         self._auto = auto
@@ -445,12 +488,15 @@ class StackRunner:
             raise WatchError(f"cannot select stack {stack!r} in {cwd}: {_tail(error)}") from None
 
     def secret(self, key: str) -> str:
+        """The decrypted value of the stack config key `key`."""
         return self._stack.get_config(key).value
 
     def outputs(self) -> dict[str, Any]:
+        """The stack's outputs (what the last `up` recorded)."""
         return {key: value.value for key, value in self._stack.outputs().items()}
 
     def up(self) -> RunResult:
+        """Run `pulumi up` for the stack; a failed run is a result, not an exception."""
         try:
             result = self._stack.up(color="never", suppress_progress=True, on_output=_drop)
         except self._auto.CommandError as error:
@@ -463,7 +509,7 @@ class StackRunner:
 
     def interrupt(self) -> list[int]:
         """Ctrl-C for the Pulumi CLI we started: it cancels and releases the stack's lock."""
-        stopped = []
+        stopped: list[int] = []
         for pid in _children(os.getpid()):
             if _command_name(pid) == "pulumi":
                 with contextlib.suppress(ProcessLookupError):
@@ -486,7 +532,7 @@ def _tail(error: Exception, limit: int = 1500) -> str:
 
 
 def _children(parent: int) -> list[int]:
-    found = []
+    found: list[int] = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
@@ -507,11 +553,14 @@ def _command_name(pid: int) -> str:
 
 
 def kube_config(kubeconfig: str | None, context: str | None) -> SingleConfig:
-    """The stack's cluster: its kubeconfig (a path or the contents; none: the environment, the
-    in-cluster service account included) and context."""
+    """The stack's cluster: its kubeconfig and context.
+
+    The kubeconfig is a path or the contents; none means the environment, the in-cluster service
+    account included.
+    """
     try:
         if kubeconfig and ("\n" in kubeconfig or kubeconfig.lstrip().startswith("{")):
-            config = KubeConfig.from_dict(yaml.safe_load(kubeconfig))
+            config = _config_from_dict(yaml.safe_load(kubeconfig))
         elif kubeconfig:
             config = KubeConfig.from_file(Path(kubeconfig).expanduser())
         else:
@@ -571,9 +620,11 @@ class Watcher:
 
     @property
     def ready(self) -> bool:
+        """Every watch listed once, the baseline checked, and no stop requested."""
         return self._started and all(self._synced.values()) and not self._stop.is_set()
 
     def health(self) -> dict[str, Any]:
+        """The state `/readyz` and `/healthz` report."""
         return {
             "ready": self.ready,
             "watches": {k: "watching" if v else "reconnecting" for k, v in self._watching.items()},
@@ -613,8 +664,11 @@ class Watcher:
     # watches
 
     def _watch_all(self) -> None:
-        """Every watch as a task of one event loop in this thread: lightkube's decoding (msgspec)
-        is not safe to start from several threads at once (it crashed the process here)."""
+        """Every watch as a task of one event loop in this thread.
+
+        lightkube's decoding (msgspec) is not safe to start from several threads at once (it
+        crashed the process here).
+        """
         asyncio.run(self._watch_kinds())
 
     async def _watch_kinds(self) -> None:
@@ -632,7 +686,7 @@ class Watcher:
                 if version is None:
                     version = await self._list(client, kind)
                 self._watching[kind] = True
-                async for event, obj in client.watch(
+                async for event, obj in client.watch(  # pyright: ignore[reportUnknownMemberType]
                     resource,
                     namespace=namespace,
                     resource_version=version,
@@ -664,7 +718,9 @@ class Watcher:
                 await asyncio.sleep(delay)
 
     async def _list(self, client: AsyncClient, kind: str) -> str:
-        listed = client.list(RESOURCES[kind], namespace=self.target.args.namespace)
+        listed = client.list(  # pyright: ignore[reportUnknownMemberType]
+            RESOURCES[kind], namespace=self.target.args.namespace
+        )
         objects = [obj.to_dict() async for obj in listed]
         version = listed.resourceVersion  # known once the list was read, even when empty
         changes = self.cache.replace(kind, objects)
@@ -677,6 +733,7 @@ class Watcher:
         return version
 
     def record(self, change: Change, source: str) -> None:
+        """Log one change (`source`: watch or relist); a relevant one triggers a reconcile."""
         self.log(
             "event",
             kind=change.kind,
@@ -715,6 +772,7 @@ class Watcher:
             self.log("decision", action="check", reason="the stack's outputs differ; reconciling")
 
     def reconcile(self) -> None:
+        """Render, decide, and start an engine run when the rendering changed."""
         with self._lock:
             covered, first = self.scheduler.begin()
         rendered = self._render()
@@ -773,10 +831,12 @@ class Watcher:
             self._run.join(timeout)
 
     def request_stop(self, reason: str) -> None:
+        """Stop the watcher (the first `reason` is the one logged)."""
         self.stop_reason = self.stop_reason or reason
         self._stop.set()
 
     def run(self) -> int:
+        """Watch and reconcile until a stop is requested; the exit code."""
         server = self._serve_readiness()
         threading.Thread(target=self._watch_all, name="watches", daemon=True).start()
         while not self._stop.is_set() and not all(self._synced.values()):
@@ -867,6 +927,7 @@ def run_watch(
 
 
 def parser(prog: str = "vmcp-components watch") -> argparse.ArgumentParser:
+    """The command line of `vmcp-components watch`."""
     command = argparse.ArgumentParser(
         prog=prog,
         description="Re-run `pulumi up` for a stack when its MCPGroup, a member, an auth config "
@@ -899,6 +960,7 @@ def parser(prog: str = "vmcp-components watch") -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`vmcp-components watch`: parse `argv`, watch the stack; the exit code."""
     options = parser().parse_args(argv)
     return run_watch(
         options.stack,
