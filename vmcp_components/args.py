@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from vmcp_components import naming
-from vmcp_components.errors import VmcpError
+from vmcp_components.errors import VmcpError, echo
 from vmcp_components.models import describe_validation_error
 from vmcp_components.workload import (
     Affinity,
@@ -49,7 +49,8 @@ class ArgsError(VmcpError):
 def _check_vmcp_name(name: str) -> str:
     if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
         raise ValueError(
-            f"{name!r} is not a valid vMCP name: use at most {MAX_NAME_LENGTH} lowercase letters, "
+            f"{echo(name)} is not a valid vMCP name: use at most {MAX_NAME_LENGTH} lowercase "
+            "letters, "
             "digits and '-', starting and ending with a letter or digit "
             "(the Service 'vmcp-<name>' must be a DNS-1035 label)"
         )
@@ -59,7 +60,8 @@ def _check_vmcp_name(name: str) -> str:
 def _check_dns_label(value: str, what: str) -> str:
     if not naming.is_dns_label(value):
         raise ValueError(
-            f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and '-', "
+            f"{echo(value)} is not a valid {what}: use at most 63 lowercase letters, digits "
+            "and '-', "
             "starting and ending with a letter or digit"
         )
     return value
@@ -68,7 +70,8 @@ def _check_dns_label(value: str, what: str) -> str:
 def _check_object_name(value: str, what: str) -> str:
     if not naming.is_dns_subdomain(value):
         raise ValueError(
-            f"{value!r} is not a valid {what}: use a Kubernetes object name (lowercase letters, "
+            f"{echo(value)} is not a valid {what}: use a Kubernetes object name (lowercase "
+            "letters, "
             "digits, '-' and '.', at most 253 characters)"
         )
     return value
@@ -273,7 +276,7 @@ class VirtualMCPServerArgs(StrictModel):
     @classmethod
     def _image(cls, value: str) -> str:
         if not value or any(ch.isspace() for ch in value):
-            raise ValueError(f"{value!r} is not a container image reference")
+            raise ValueError(f"{echo(value)} is not a container image reference")
         return value
 
 

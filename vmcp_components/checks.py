@@ -19,7 +19,7 @@ from cryptography import x509
 
 from vmcp_components import naming
 from vmcp_components.auth import AuthStrategy, resolve_auth_config
-from vmcp_components.errors import Problem
+from vmcp_components.errors import Problem, echo
 from vmcp_components.inventory import Inventory
 from vmcp_components.models import Condition, MCPServerEntry, Member
 from vmcp_components.references import (
@@ -57,7 +57,7 @@ def _ca_path_problem(entry: str, use: ConfigMapKeyUse) -> Problem | None:
     if "\x00" in path or ".." in path:
         return Problem(
             f'CA bundle ConfigMap "{use.config_map}" key "{use.key}" gives caBundlePath '
-            f"{path!r}, which vMCP refuses (it contains '..' or NUL); rename the key and set "
+            f"{echo(path)}, which vMCP refuses (it contains '..' or NUL); rename the key and set "
             "caBundleRef.configMapRef.key to the new name"
         )
     return None

@@ -119,13 +119,19 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
 
 def run_render(options: argparse.Namespace) -> tuple[str, str]:
     """(YAML for stdout, JSON status) for the parsed options; raises VmcpError on bad input."""
+    from vmcp_components import inventory
     from vmcp_components.errors import VmcpError
-    from vmcp_components.inventory import load_snapshot
+    from vmcp_components.inventory import SnapshotError, load_snapshot, snapshot_too_large
     from vmcp_components.render import render
 
     name, args = _target(options)
+    limit = inventory.MAX_SNAPSHOT_BYTES
     try:
-        text = options.snapshot.read_text(encoding="utf-8")
+        with options.snapshot.open("rb") as stream:
+            data = stream.read(limit + 1)  # never more than the limit into memory
+        if len(data) > limit:
+            raise SnapshotError(f"{options.snapshot}: {snapshot_too_large()}")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise VmcpError(f"cannot read snapshot {options.snapshot}: {error}") from None
     rendering = render(load_snapshot(text, args.namespace, str(options.snapshot)), name, args)

@@ -6,12 +6,22 @@
 - `Skipped`: a group member left out, with the reason (what, where, how to fix).
 - `VmcpError`: the whole run fails; the message says what, where and how to fix.
 
-No other exception crosses a module boundary.
+No other exception crosses a module boundary. An input value echoed in a message goes through
+`echo`, so a message never carries more than `ECHO_LIMIT` characters of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+ECHO_LIMIT = 200
+"""At most this many characters of an input value are echoed in an error message."""
+
+
+def echo(value: object) -> str:
+    """`repr(value)`, cut to ECHO_LIMIT characters (marked with `...`)."""
+    text = repr(value)
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 3] + "..."
 
 
 class VmcpError(Exception):

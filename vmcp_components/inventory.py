@@ -16,13 +16,17 @@ from typing import Any, TypeVar, cast
 
 import yaml
 
-from vmcp_components.errors import VmcpError
+from vmcp_components.errors import VmcpError, echo
 from vmcp_components.kinds import BY_KIND, ToolHiveKind
 from vmcp_components.models import Malformed, WireModel, parse_object
 
 CORE_KINDS = ("ConfigMap", "Secret")
-ECHO_LIMIT = 200
-"""At most this many characters of an input value are echoed in an error message."""
+MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
+"""A larger snapshot is refused unread (a namespace's ToolHive objects are far smaller)."""
+MAX_ALIASES = 100
+"""YAML alias nodes allowed in one snapshot (`kubectl get -o yaml` writes none)."""
+MAX_ALIAS_EXPANSION = 100_000
+"""Nodes all aliases may expand to, together: refuses a "billion laughs" document."""
 
 Model = TypeVar("Model", bound=WireModel)
 
@@ -90,15 +94,15 @@ def build_inventory(
             obj_namespace or namespace
         ) != namespace:
             continue
-        _check_api_version(raw, kind, f"{where} ({kind} {name!r})")
+        _check_api_version(raw, kind, f"{where} ({kind} {echo(name)})")
         if (kind, name) in seen:
             raise SnapshotError(
-                f"{source}: {kind} {name!r} appears twice in namespace {namespace!r}"
+                f"{source}: {kind} {echo(name)} appears twice in namespace {echo(namespace)}"
             )
         seen.add((kind, name))
         for section in ("data", "stringData") if kind in CORE_KINDS else ():
             if not isinstance(raw.get(section) or {}, Mapping):
-                raise SnapshotError(f"{where} ({kind} {name!r}): {section} is not a mapping")
+                raise SnapshotError(f"{where} ({kind} {echo(name)}): {section} is not a mapping")
         if kind == "Secret":
             keys[name] = _key_names(raw.get("data")) | _key_names(raw.get("stringData"))
         elif kind == "ConfigMap":
@@ -136,7 +140,7 @@ def _identity(obj: object, where: str) -> tuple[Mapping[str, Any], str, str, str
     if not isinstance(name, str) or not name:
         raise SnapshotError(f"{where}: {kind} has no metadata.name")
     if namespace is not None and not isinstance(namespace, str):
-        raise SnapshotError(f"{where}: {kind} {name!r} has a non-string metadata.namespace")
+        raise SnapshotError(f"{where}: {kind} {echo(name)} has a non-string metadata.namespace")
     return raw, kind, name, namespace
 
 
@@ -144,7 +148,7 @@ def _check_api_version(obj: Mapping[str, Any], kind: str, where: str) -> None:
     api_version = obj["apiVersion"]
     expected = ["v1"] if kind in CORE_KINDS else list(BY_KIND[kind].accepted_api_versions)
     if api_version not in expected:
-        raise SnapshotError(f"{where}: apiVersion {api_version!r} is not one of {expected}")
+        raise SnapshotError(f"{where}: apiVersion {echo(api_version)} is not one of {expected}")
 
 
 def _expand(item: object) -> Iterator[object]:
@@ -165,12 +169,75 @@ def _flatten(documents: Iterable[object]) -> Iterator[object]:
             yield from _expand(document)
 
 
-class _DuplicateKeyError(yaml.MarkedYAMLError):
-    """A mapping names the same key twice (PyYAML would silently keep the last value)."""
+class _RefusedYAML(yaml.MarkedYAMLError):
+    """YAML this loader refuses: a key twice in a mapping, too many aliases, a recursive one."""
 
 
 class _SnapshotLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses a mapping naming the same key twice."""
+    """`yaml.SafeLoader` that refuses duplicate keys, recursive aliases and alias bombs."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._expanded = 0
+        self._open: set[str] = set()  # anchors of collections still being composed
+        self._sizes: dict[int, int] = {}
+
+    def _size(self, node: yaml.Node) -> int:
+        """Nodes under `node` with every alias expanded (memoised: shared nodes count once)."""
+        size = self._sizes.get(id(node))
+        if size is None:
+            if isinstance(node, yaml.SequenceNode):
+                children: list[yaml.Node] = list(node.value)  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
+            else:
+                children = []
+            size = 1 + sum(self._size(child) for child in children)
+            self._sizes[id(node)] = size
+        return size
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        event = cast(yaml.AliasEvent, self.peek_event())  # pyright: ignore[reportUnknownMemberType]
+        anchor = cast(str, event.anchor)
+        mark = cast(yaml.Mark, event.start_mark)
+        self._aliases += 1
+        if self._aliases > MAX_ALIASES:
+            raise _RefusedYAML(
+                problem=f"more than {MAX_ALIASES} aliases (*name); write the values out",
+                problem_mark=mark,
+            )
+        if anchor in self._open:
+            raise _RefusedYAML(
+                problem=f"alias *{echo(anchor)[1:-1]} refers to a collection that contains it",
+                problem_mark=mark,
+            )
+        node = super().compose_node(parent, index)
+        self._expanded += self._size(node) if node is not None else 0
+        if self._expanded > MAX_ALIAS_EXPANSION:
+            raise _RefusedYAML(
+                problem=f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; write the "
+                "values out",
+                problem_mark=mark,
+            )
+        return node
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.Node:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return self._composing(anchor, super().compose_sequence_node)  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.Node:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return self._composing(anchor, super().compose_mapping_node)  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+
+    def _composing(self, anchor: str | None, compose: Any) -> yaml.Node:
+        if anchor is None:
+            return compose(anchor)
+        self._open.add(anchor)
+        try:
+            return compose(anchor)
+        finally:
+            self._open.discard(anchor)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
@@ -182,21 +249,38 @@ class _SnapshotLoader(yaml.SafeLoader):
             except TypeError:  # an unhashable key: the base class reports it
                 continue
             if duplicate:
-                raise _DuplicateKeyError(
-                    problem=f"duplicate key {_echo(key)}; a key may appear once per mapping",
+                raise _RefusedYAML(
+                    problem=f"duplicate key {echo(key)}; a key may appear once per mapping",
                     problem_mark=key_node.start_mark,
                 )
         return super().construct_mapping(node, deep=deep)
 
 
-def _echo(value: object) -> str:
-    """`value` as repr, cut to ECHO_LIMIT characters: error messages never carry bulk input."""
-    text = repr(value)
-    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 3] + "..."
-
-
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:
-    """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory."""
+    """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory.
+
+    Refused with a SnapshotError: over MAX_SNAPSHOT_BYTES, not YAML, a key twice in a mapping,
+    more than MAX_ALIASES aliases or a recursive one, nesting too deep for the parser.
+    """
+    if len(text) > MAX_SNAPSHOT_BYTES or len(text.encode("utf-8")) > MAX_SNAPSHOT_BYTES:
+        raise SnapshotError(f"{source}: {snapshot_too_large()}")
+    try:
+        return _load(text, namespace, source)
+    except RecursionError:
+        raise SnapshotError(
+            f"{source}: nested too deeply to read; a Kubernetes object is a few levels deep"
+        ) from None
+
+
+def snapshot_too_large() -> str:
+    """The message for a snapshot over MAX_SNAPSHOT_BYTES."""
+    return (
+        f"larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB; snapshot only the group's "
+        "namespace and the kinds render reads"
+    )
+
+
+def _load(text: str, namespace: str, source: str) -> Inventory:
     try:
         documents: list[object] = list(yaml.load_all(text, Loader=_SnapshotLoader))
     except yaml.YAMLError as error:

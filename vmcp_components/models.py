@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from vmcp_components.errors import echo
+
 StaticTransport = Literal["sse", "streamable-http"]
 STATIC_TRANSPORTS: tuple[str, ...] = ("sse", "streamable-http")
 
@@ -101,7 +103,7 @@ class HeaderForwardConfig(WireModel):
         seen: set[str] = set()
         for item in items:
             if item.header_name in seen:
-                raise ValueError(f"duplicate headerName {item.header_name!r} (list-map key)")
+                raise ValueError(f"duplicate headerName {echo(item.header_name)} (list-map key)")
             seen.add(item.header_name)
         return items
 
@@ -269,7 +271,7 @@ def describe_validation_error(error: ValidationError) -> str:
     problems: list[str] = []
     for item in error.errors(include_url=False):
         got = item.get("input")
-        shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {got!r})"
+        shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {echo(got)})"
         problems.append(f"{_field_path(item['loc'])}: {item['msg']}{shown}")
     return "; ".join(problems)
 
@@ -291,6 +293,6 @@ def parse_object(model: type[Model], raw: Mapping[str, Any]) -> Model | Malforme
         return Malformed(
             kind=model.__name__,
             name=name,
-            problem=f"{model.__name__} {name!r}: {describe_validation_error(error)}",
+            problem=f"{model.__name__} {echo(name)}: {describe_validation_error(error)}",
             group=_string_at(raw, "spec", "groupRef", "name"),
         )

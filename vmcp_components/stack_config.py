@@ -19,7 +19,7 @@ from typing import Any, cast
 import yaml
 
 from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args
-from vmcp_components.errors import VmcpError
+from vmcp_components.errors import VmcpError, echo
 
 PROJECT_FILE = "Pulumi.yaml"
 CLUSTER_KEYS = ("kubeconfig", "context")
@@ -58,12 +58,14 @@ def settings_from_config(project: str, config: Mapping[str, Any]) -> StackSettin
         key = full_key[len(prefix) :]
         if key not in ARG_KEYS + CLUSTER_KEYS:
             known = ", ".join(sorted(ARG_KEYS + CLUSTER_KEYS))
-            raise StackConfigError(f"unknown stack config key {full_key!r}; known keys: {known}")
+            raise StackConfigError(
+                f"unknown stack config key {echo(full_key)}; known keys: {known}"
+            )
         try:
             values[key] = _decode(raw)
         except json.JSONDecodeError as error:
             raise StackConfigError(
-                f"stack config key {full_key!r} is not valid JSON: {error}"
+                f"stack config key {echo(full_key)} is not valid JSON: {error}"
             ) from None
     cluster = {key: values.pop(key, None) for key in CLUSTER_KEYS}
     try:
@@ -158,7 +160,7 @@ def stack_file_config(stack_file: Path) -> tuple[str, dict[str, str]]:
             if full_key.removeprefix(f"{project}:") in CLUSTER_KEYS:
                 continue  # picks the cluster only; never needed offline
             raise StackConfigError(
-                f"stack config key {full_key!r} is a secret; render cannot decrypt it offline "
+                f"stack config key {echo(full_key)} is a secret; render cannot decrypt it offline "
                 "(nothing was read from it)"
             )
         config[full_key] = _as_config_string(value)

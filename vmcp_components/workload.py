@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from vmcp_components.errors import echo
+
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 _QUALIFIED_NAME = re.compile(rf"({_NAME})")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -49,7 +51,8 @@ def check_qualified_name(key: str, what: str) -> str:
         or not _QUALIFIED_NAME.fullmatch(name)
     ):
         raise ValueError(
-            f"{key!r} is not a valid {what}: use an optional DNS-subdomain prefix and '/', then "
+            f"{echo(key)} is not a valid {what}: use an optional DNS-subdomain prefix and '/', "
+            "then "
             "at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or "
             "digit"
         )
@@ -60,7 +63,7 @@ def check_label_value(value: str, key: str) -> str:
     """`value` if it is a valid value for label `key` (empty is allowed)."""
     if value and (len(value) > 63 or not _QUALIFIED_NAME.fullmatch(value)):
         raise ValueError(
-            f"label {key}: {value!r} is not a valid label value: at most 63 letters, digits, "
+            f"label {key}: {echo(value)} is not a valid label value: at most 63 letters, digits, "
             "'-', '_' or '.', starting and ending with a letter or digit (or empty)"
         )
     return value
@@ -113,11 +116,13 @@ def parse_quantity(text: str) -> Decimal:
     """A Kubernetes quantity (`100m`, `1.5Gi`, `2e3`) as a number; ValueError if malformed."""
     match = _QUANTITY.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi, 2e3)")
+        raise ValueError(
+            f"{echo(text)} is not a Kubernetes quantity (e.g. 100m, 0.5, 128Mi, 1Gi, 2e3)"
+        )
     try:
         number = Decimal(match["number"])
     except InvalidOperation:  # pragma: no cover - the pattern only admits decimals
-        raise ValueError(f"{text!r} is not a Kubernetes quantity") from None
+        raise ValueError(f"{echo(text)} is not a Kubernetes quantity") from None
     suffix = match["suffix"] or ""
     if suffix in _BINARY:
         return number * _BINARY[suffix]
@@ -132,7 +137,7 @@ def _quantity(value: Any) -> Any:
     if isinstance(value, int | float):
         value = format(value, "g") if isinstance(value, float) else str(value)
     if isinstance(value, str) and parse_quantity(value) < 0:
-        raise ValueError(f"{value!r} is negative; resource quantities must be >= 0")
+        raise ValueError(f"{echo(value)} is negative; resource quantities must be >= 0")
     return value
 
 
@@ -290,7 +295,7 @@ class Affinity(WireModel):
 
 def _int_or_percent(value: Any) -> Any:
     if isinstance(value, str) and not _PERCENT.fullmatch(value):
-        raise ValueError(f"{value!r} is neither a number of pods nor a percentage like '25%'")
+        raise ValueError(f"{echo(value)} is neither a number of pods nor a percentage like '25%'")
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         raise ValueError(f"{value} must be >= 0")
     return value

@@ -10,7 +10,7 @@ import pytest
 
 from tests import factories
 from tests.unit.helpers import example_arguments, render_checked, render_module
-from vmcp_components import naming
+from vmcp_components import inventory, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
 from vmcp_components.inventory import SnapshotError, load_snapshot
@@ -202,3 +202,87 @@ def test_a_duplicate_mapping_key_in_a_snapshot_is_refused() -> None:
         match=r"snap.yaml: not valid YAML at line 8, column 3: duplicate key 'remoteUrl'",
     ):
         load_snapshot(SNAPSHOT_WITH_DUPLICATE_KEY, "toolhive-system", "snap.yaml")
+
+
+# ─── 5. YAML hardening: aliases, depth, size, echoed values ───
+
+LAUGHS = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)
+)
+MANY_ALIASES = "base: &b x\nlist: [" + ", ".join(["*b"] * 101) + "]\n"
+RECURSIVE = "kind: List\nitems: &loop [*loop]\n"
+DEEP = "[" * 50_000 + "]" * 50_000 + "\n"
+LONG_VALUE = "apiVersion: " + "v" * 10_000 + "\nkind: MCPServerEntry\nmetadata: {name: x}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (LAUGHS, "aliases expand to more than 100000 nodes"),
+        (MANY_ALIASES, "more than 100 aliases"),
+        (RECURSIVE, "alias *loop refers to a collection that contains it"),
+        (DEEP, "nested too deeply"),
+    ],
+    ids=["billion-laughs", "many-aliases", "recursive-alias", "deep-nesting"],
+)
+def test_hostile_yaml_is_refused(text: str, fragment: str) -> None:
+    with pytest.raises(SnapshotError) as raised:
+        load_snapshot(text, "toolhive-system", "snap.yaml")
+    assert fragment in str(raised.value)
+
+
+def test_a_few_aliases_are_still_fine() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- {apiVersion: v1, kind: ConfigMap, metadata: &m {name: a}, data: {k: v}}\n"
+    )
+    assert load_snapshot(text, "toolhive-system").config_maps == {"a": {"k": "v"}}
+
+
+def test_an_oversized_snapshot_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    with pytest.raises(SnapshotError, match=r"snap\.yaml: larger than"):
+        load_snapshot("#" * 1025, "toolhive-system", "snap.yaml")
+
+
+def test_echoed_input_values_are_bounded() -> None:
+    with pytest.raises(SnapshotError) as raised:
+        load_snapshot(LONG_VALUE, "toolhive-system", "snap.yaml")
+    assert len(str(raised.value)) < 400
+    with pytest.raises(ArgsError) as args_raised:
+        vmcp_name("x" * 10_000)
+    assert len(str(args_raised.value)) < 500
+
+
+@pytest.mark.parametrize(
+    "text", [LAUGHS, MANY_ALIASES, RECURSIVE, DEEP, LONG_VALUE, SNAPSHOT_WITH_DUPLICATE_KEY]
+)
+def test_every_refused_snapshot_is_one_error_line_and_exit_2(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = tmp_path / "snapshot.yaml"
+    snapshot.write_text(text, encoding="utf-8")
+
+    code = main(example_arguments(snapshot))
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert len(err) < 600
+
+
+def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    snapshot = tmp_path / "snapshot.yaml"
+    snapshot.write_text("#" * 4096, encoding="utf-8")
+
+    code = main(example_arguments(snapshot))
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert "larger than" in err
+    assert err.count("\n") == 1
