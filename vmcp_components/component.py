@@ -14,7 +14,7 @@ child reaches the engine and nothing in the cluster changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -34,17 +34,6 @@ COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
 CLUSTER_KEYS = ("kubeconfig", "context")
 INPUT_KEYS = ("namespace", "group", "entries")
 """Arguments that may be Outputs (with the cluster keys): they do not decide what is declared."""
-
-
-class ClusterInputs(TypedDict, total=False):
-    """Where the group lives; each value may be a `pulumi.Input` (known later)."""
-
-    namespace: pulumi.Input[str]
-    group: pulumi.Input[str]
-    entries: pulumi.Input[Sequence[pulumi.Input[str]]]
-    kubeconfig: pulumi.Input[str]
-    """A kubeconfig path or its contents, as the kubernetes provider takes it."""
-    context: pulumi.Input[str]
 
 
 class ComponentError(VmcpError):
