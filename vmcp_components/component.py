@@ -26,8 +26,8 @@ from vmcp_components.inventory import Inventory, build_inventory
 from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
 from vmcp_components.manifests import wants_pod_disruption_budget
 from vmcp_components.naming import snake_case
-from vmcp_components.outputs import derived, joined
-from vmcp_components.reads import ToolHiveObjectRead, read_value
+from vmcp_components.outputs import derived, detached, joined
+from vmcp_components.reads import ObjectRead
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
@@ -148,7 +148,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
         resolved = pulumi.Output.all(
             pulumi.Output.unsecret(pulumi.Output.from_input(cluster)),
             pulumi.Output.from_input(settings),
-            _waiting_only(self.urn),
+            # Waits for the URN; a dependency of the children on the component itself would be
+            # one on themselves.
+            detached(self.urn),
             *ids,
         )
         return resolved.apply(lambda values: self._discover_and_read(name, *values[:2]))
@@ -170,7 +172,11 @@ class VirtualMCPServer(pulumi.ComponentResource):
             )
             return _unknown()
         inventory = self._declare_reads(name, plan)
-        return derived(inventory, lambda inv: self._render(inv, args))
+        # The children need the reads' values, not an ordering on the reads: with them as
+        # dependencies every child would list every member in the state (and the engine would
+        # walk those lists on every run). Reads are never deleted, so no ordering is lost; the
+        # cluster and `depends_on` resources stay dependencies through the outer apply.
+        return detached(derived(inventory, lambda inv: self._render(inv, args)))
 
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
@@ -181,18 +187,17 @@ class VirtualMCPServer(pulumi.ComponentResource):
             (kind, member) for kind, members in sorted(plan.members.items()) for member in members
         ]
         names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, config) for config in plan.auth_configs]
-        bodies: list[pulumi.Output[dict[str, Any]]] = [
-            ToolHiveObjectRead(
-                BY_KIND[kind], f"{name}-{kind.lower()}-{obj}", f"{namespace}/{obj}", opts
-            ).body()
+        reads = [
+            (BY_KIND[kind].api_version, kind, f"{name}-{kind.lower()}-{obj}", obj)
             for kind, obj in names
         ]
-        for config_map in plan.config_maps:
-            read = k8s.core.v1.ConfigMap.get(
-                f"{name}-configmap-{config_map}", f"{namespace}/{config_map}", opts=opts
-            )
-            data = read_value(read, read.data)
-            bodies.append(derived(data, lambda d, n=config_map: _config_map_body(namespace, n, d)))
+        reads += [("v1", "ConfigMap", f"{name}-configmap-{cm}", cm) for cm in plan.config_maps]
+        bodies = [
+            ObjectRead(
+                resource_name, api_version, kind, namespace=namespace, name=obj, opts=opts
+            ).body()
+            for api_version, kind, resource_name, obj in reads
+        ]
         secret_keys = dict(plan.secret_keys)
         return derived(
             joined(bodies),
@@ -336,15 +341,6 @@ def _cluster_discovery(cluster: Mapping[str, Any]) -> ClusterDiscovery:
     )
 
 
-def _waiting_only(output: pulumi.Output[Any]) -> pulumi.Output[Any]:
-    """`output`'s value without its resources.
-
-    The children may wait for the component's URN, but a dependency on the component itself
-    would be one on themselves.
-    """
-    return pulumi.Output(set(), output.future(), output.is_known())
-
-
 def _unknown() -> pulumi.Output[Any]:
     """A value that is not known in this preview."""
 
@@ -355,12 +351,3 @@ def _unknown() -> pulumi.Output[Any]:
         return False
 
     return pulumi.Output(set(), nothing(), unknown())
-
-
-def _config_map_body(namespace: str, name: str, data: Mapping[str, str] | None) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": name, "namespace": namespace},
-        "data": dict(data or {}),
-    }

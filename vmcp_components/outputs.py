@@ -5,14 +5,14 @@ returned dict or list and wraps each nested dict in Outputs of its own, in case 
 Output. The values here (object bodies read from the cluster, the rendering, the status) are
 plain data, so that walk only costs time: for a 1,000-member group it made most of the Python
 work of a preview. These helpers keep the resources, known-ness and secretness of their sources
-and skip the walk.
+and skip the walk; `detached` drops the resources where a value is wanted without the ordering.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pulumi
 
@@ -56,3 +56,16 @@ def joined(sources: Sequence[pulumi.Output[Any]]) -> pulumi.Output[list[Any]]:
         return await gather("future") if await known() else []
 
     return pulumi.Output(resources(), value(), known(), secret())
+
+
+def detached(source: pulumi.Output[T]) -> pulumi.Output[T]:
+    """`source`'s value, known-ness and secretness without its resources.
+
+    A resource whose inputs come from a detached Output does not list `source`'s resources as
+    dependencies: no ordering on them, and no dependency lists of their size in the state.
+    """
+
+    async def value() -> T:
+        return cast(T, await source.future())  # None only while unknown
+
+    return pulumi.Output(set(), value(), source.is_known(), source.is_secret())

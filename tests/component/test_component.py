@@ -149,6 +149,21 @@ def test_every_object_derivation_uses_is_read_and_no_secret(engine: Engine) -> N
     ]
 
 
+def test_each_read_names_the_object_it_reads(engine: Engine) -> None:
+    """A read sent without inputs is an import to the kubernetes provider, which then decodes
+    its whole package schema once per read (issue 9); each read names its object instead."""
+    deploy(engine)
+    assert engine.cluster.reads
+    for read in engine.cluster.reads:
+        namespace, name = (read.resource_id or "").split("/")
+        api_version = read.typ.split(":")[1].removeprefix("core/")
+        assert read.inputs == {
+            "apiVersion": api_version,
+            "kind": read.typ.rsplit(":", 1)[1],
+            "metadata": {"name": name, "namespace": namespace},
+        }
+
+
 def test_registered_inputs_equal_what_render_prints(engine: Engine) -> None:
     deploy(engine)
     expected = render(example_inventory(), "eng-tools", ARGS)

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,12 @@ class Run:
 
     output: list[str] = field(default_factory=list)
     events: list[auto.EngineEvent] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
+    """When each event reached this process (`time.monotonic()`), in the order of `events`."""
+
+    def record(self, event: auto.EngineEvent) -> None:
+        self.events.append(event)
+        self.arrivals.append(time.monotonic())
 
     @property
     def text(self) -> str:
@@ -86,6 +93,18 @@ class Run:
     def changes(self) -> list[tuple[auto.OpType, str, str]]:
         """Steps that change something (reads and unchanged resources left out)."""
         return [step for step in self.steps() if step[0] not in _NO_CHANGE]
+
+    def step_seconds(self, resource_type: str) -> list[float]:
+        """How long each step on a resource of `resource_type` took, from start to outputs."""
+        started: dict[str, float] = {}
+        spans: list[float] = []
+        for event, at in zip(self.events, self.arrivals, strict=True):
+            pre, done = event.resource_pre_event, event.res_outputs_event
+            if pre is not None and pre.metadata.type == resource_type:
+                started[pre.metadata.urn] = at
+            if done is not None and done.metadata.urn in started:
+                spans.append(at - started.pop(done.metadata.urn))
+        return spans
 
     def warnings(self) -> list[str]:
         return [
@@ -110,6 +129,11 @@ class EngineProject:
     @property
     def env(self) -> dict[str, str]:
         return {**self.engine.env, "PULUMI_BACKEND_URL": f"file://{self.state_dir}"}
+
+    def resources(self, stack: str) -> list[dict[str, Any]]:
+        """The resources of `stack` as its file-backend state holds them (latest checkpoint)."""
+        state = next(self.state_dir.rglob(f"stacks/*/{stack}.json"))
+        return json.loads(state.read_text())["checkpoint"]["latest"]["resources"]
 
     def workspace(self) -> auto.LocalWorkspace:
         return auto.LocalWorkspace(
@@ -140,7 +164,7 @@ class EngineProject:
         try:
             result = getattr(stack, operation)(
                 on_output=record.output.append,
-                on_event=record.events.append,
+                on_event=record.record,
                 color="never",
                 suppress_progress=True,
                 **kwargs,

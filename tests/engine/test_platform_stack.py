@@ -128,6 +128,19 @@ def test_one_up_converges_with_members_declared_in_the_same_program(
     volumes = client.get(Deployment, "platform").spec.template.spec.volumes
     assert any(v.configMap and v.configMap.name == "platform-ca" for v in volumes)
 
+    # The children depend on what the program declared (the namespace through `namespace`, the
+    # group, CA and members through depends_on), so destroy deletes them first; not on the
+    # component's reads, which would put a list of every member into each child's state.
+    resources = project.resources("same-program")
+    urns = {r["urn"].rsplit("::", 1)[-1]: r["urn"] for r in resources if not r.get("external")}
+    reads = {r["urn"] for r in resources if r.get("external")}
+    assert len(reads) == 5  # the group, the three entries and the CA ConfigMap
+    declared = {urns[name] for name in ("ns", "group", "ca", "entry-docs", "entry-partner")}
+    for child in ("platform-deployment", "platform-config", "platform-service"):
+        dependencies = set(next(r for r in resources if r["urn"] == urns[child])["dependencies"])
+        assert declared <= dependencies, child
+        assert not dependencies & reads, child
+
     run, _ = project.run("preview", stack, expect_no_changes=True)
     assert run.changes() == []
 
