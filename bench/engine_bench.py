@@ -2,14 +2,21 @@
 
 For each group size (MCPServerEntry members, a third with a CA bundle), a fresh namespace is
 seeded and the program runs `preview`, `up`, a no-change `preview` and `destroy` through
-`pulumi.automation` with the engine of `scripts/pulumi-engine`. With `--floor`, a bare program
-doing one `CustomResource.get` per member (nothing else) runs the same steps in the same run, so
-each ratio compares like with like. Prints wall time, time per member, the peak RSS of the CLI,
-the language host, the Python program and the provider, and the state file size. No assertions.
+`pulumi.automation` with the engine of `scripts/pulumi-engine`. With `--floor`, two bare
+programs run the same steps in the same run, so each ratio compares like with like:
+
+- `floor`: one `CustomResource.get` per member, nothing else (the floor of issue 9);
+- `lean floor`: one read per member that names the object it reads (apiVersion, kind, name,
+  namespace), as the component's reads do; the provider then skips decoding its package schema
+  on every read (see `vmcp_components/reads.py`), so this is the lowest a read can cost here.
+
+Prints wall time, time per member, the peak RSS of the CLI, the language host, the Python
+program and the provider, and the state file size. `up` is also shown without the Deployment's
+rollout wait (the time between the engine starting and finishing the Deployment step, which the
+floors do not have). No assertions.
 
     .venv/bin/python bench/engine_bench.py [--sizes 10,100,300,1000] [--floor] [--repeat 3]
 
-`up` includes the Deployment's rollout wait (the fake kubelet readies Pods in about a second);
 `--repeat` gives medians. A cold cluster/engine build happens first if the caches are empty.
 """
 
@@ -34,26 +41,40 @@ from render_bench import GROUP, example_pem, synthetic_objects
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tier's cluster + engine
 from tests.e2e.cluster import Cluster, start
 from tests.e2e.conftest import seed as apply_objects
-from tests.engine.harness import EngineProject, build_engine, copy_program
+from tests.engine.harness import EngineProject, Run, build_engine, copy_program
 
 NAME = "bench"
-STEPS = ("preview", "up", "preview (no change)", "destroy")
+STEPS = ("preview", "up", "up - rollout", "preview (no change)", "destroy")
 ROLES = {
     "pulumi": "cli",
     "pulumi-language": "language host",
     "pulumi-resource": "provider",
 }
-FLOOR_PROGRAM = '''"""Floor: one bare CustomResource.get per member, nothing else."""
-import pulumi
+FLOOR_HEAD = """import pulumi
 import pulumi_kubernetes as k8s
 
 config = pulumi.Config()
 namespace = config.require("namespace")
+api_version, kind = "toolhive.stacklok.dev/v1beta1", "MCPServerEntry"
+"""
+FLOORS = {
+    "floor": FLOOR_HEAD
+    + """for name in config.require_object("members"):
+    k8s.apiextensions.CustomResource.get(f"floor-{name}", api_version, kind, f"{namespace}/{name}")
+""",
+    "lean floor": FLOOR_HEAD
+    + """from importlib.metadata import version
+
+opts = {"version": version("pulumi-kubernetes")}
 for name in config.require_object("members"):
-    k8s.apiextensions.CustomResource.get(
-        f"floor-{name}", "toolhive.stacklok.dev/v1beta1", "MCPServerEntry", f"{namespace}/{name}"
+    identity = {"apiVersion": api_version, "kind": kind,
+                "metadata": {"name": name, "namespace": namespace}}
+    pulumi.CustomResource(
+        f"kubernetes:{api_version}:{kind}", f"floor-{name}", identity,
+        pulumi.ResourceOptions(id=f"{namespace}/{name}", **opts),
     )
-'''
+""",
+}
 
 
 class PeakRss:
@@ -109,44 +130,67 @@ def seed(client: Client, namespace: str, count: int) -> list[str]:
     return [o["metadata"]["name"] for o in objects if o["kind"] == "MCPServerEntry"]
 
 
-def timed(step: Callable[[], Any], figures: Figures, label: str) -> None:
+def timed(step: Callable[[], Any], figures: Figures, label: str) -> Any:
     with PeakRss() as rss:
         started = time.perf_counter()
-        step()
+        result = step()
         figures.seconds.setdefault(label, []).append(time.perf_counter() - started)
     for role, peak in rss.peaks.items():
         figures.peaks[role] = max(figures.peaks.get(role, 0), peak)
+    return result
+
+
+def rollout_seconds(run: Run) -> float:
+    """How long the engine spent on the Deployment step (its create and rollout wait)."""
+    spans = run.step_seconds("kubernetes:apps/v1:Deployment")
+    return sum(spans)
 
 
 def cycle(project: EngineProject, config: dict[str, Any], figures: Figures) -> None:
     stack = project.stack("bench", config)
-    timed(lambda: project.run("preview", stack), figures, STEPS[0])
-    timed(lambda: project.run("up", stack), figures, STEPS[1])
-    timed(lambda: project.run("preview", stack, expect_no_changes=True), figures, STEPS[2])
+    timed(lambda: project.run("preview", stack), figures, "preview")
+    run, _ = timed(lambda: project.run("up", stack), figures, "up")
+    figures.seconds.setdefault("up - rollout", []).append(
+        figures.seconds["up"][-1] - rollout_seconds(run)
+    )
+    timed(
+        lambda: project.run("preview", stack, expect_no_changes=True),
+        figures,
+        "preview (no change)",
+    )
     state = next(project.state_dir.rglob("bench.json"), None)
     figures.state_bytes = state.stat().st_size if state else 0
-    timed(lambda: project.run("destroy", stack), figures, STEPS[3])
+    timed(lambda: project.run("destroy", stack), figures, "destroy")
     project.runs.clear()
 
 
 def report(label: str, count: int, figures: Figures) -> dict[str, float]:
     medians = {step: statistics.median(figures.seconds[step]) for step in STEPS}
-    cells = "  ".join(
-        f"{step} {medians[step]:7.1f} s ({medians[step] / count * 1000:5.0f} ms/member)"
-        for step in STEPS
-    )
+    print(f"{label:>10} {count:>5}:")
+    for step in STEPS:
+        per_member = medians[step] / count * 1000
+        print(f"{'':>17} {step:<20} {medians[step]:7.1f} s ({per_member:5.0f} ms/member)")
     peaks = ", ".join(f"{role} {b / 2**20:.0f} MiB" for role, b in sorted(figures.peaks.items()))
-    print(f"{label:>8} {count:>5}: {cells}")
-    print(f"{'':>15} peak RSS: {peaks}; state file {figures.state_bytes:,} B")
+    print(f"{'':>17} peak RSS: {peaks}; state file {figures.state_bytes:,} B")
     sys.stdout.flush()
     return medians
+
+
+def floor_project(work: Path, label: str, count: int, engine: Any) -> EngineProject:
+    project = EngineProject(work / f"{label.replace(' ', '-')}-{count}", engine)
+    project.path.mkdir()
+    (project.path / "Pulumi.yaml").write_text(
+        "name: floor\nruntime: python\nstackConfigDir: stacks\n"
+    )
+    (project.path / "__main__.py").write_text(FLOORS[label])
+    return project
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark of the program on the real engine.")
     parser.add_argument("--sizes", default="10,100,300,1000")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--floor", action="store_true", help="also run the floor program")
+    parser.add_argument("--floor", action="store_true", help="also run the floor programs")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
 
@@ -161,30 +205,29 @@ def main() -> None:
             members = seed(client, namespace, count)
             program = EngineProject(work / f"program-{count}", engine)
             copy_program(program.path)
-            args = {"namespace": namespace, "group": GROUP, "name": NAME, **kube}
-            floor = EngineProject(work / f"floor-{count}", engine)
-            floor.path.mkdir()
-            (floor.path / "Pulumi.yaml").write_text(
-                "name: floor\nruntime: python\nstackConfigDir: stacks\n"
-            )
-            (floor.path / "__main__.py").write_text(FLOOR_PROGRAM)
+            runs = [(program, {"namespace": namespace, "group": GROUP, "name": NAME, **kube})]
+            labels = ["program"]
             floor_config = {
                 "floor:namespace": namespace,
                 "floor:members": members,
                 "kubernetes:kubeconfig": kube["kubeconfig"],
                 "kubernetes:context": kube["context"],
             }
-            ours, bare = Figures(), Figures()
+            for label in FLOORS if options.floor else ():
+                runs.append((floor_project(work, label, count, engine), floor_config))
+                labels.append(label)
+            figures = [Figures() for _ in runs]
             for _ in range(options.repeat):
-                cycle(program, args, ours)
-                if options.floor:
-                    cycle(floor, floor_config, bare)
-            mine = report("program", count, ours)
-            if options.floor:
-                base = report("floor", count, bare)
-                ratios = ", ".join(f"{step} {mine[step] / base[step]:.2f}x" for step in STEPS)
-                print(f"{'':>15} ratio program/floor: {ratios}")
-            print(json.dumps({"members": count, "program": ours.seconds, "floor": bare.seconds}))
+                for (project, config), found in zip(runs, figures, strict=True):
+                    cycle(project, config, found)
+            medians = [
+                report(label, count, found) for label, found in zip(labels, figures, strict=True)
+            ]
+            for label, base in zip(labels[1:], medians[1:], strict=True):
+                ratios = ", ".join(f"{step} {medians[0][step] / base[step]:.2f}x" for step in STEPS)
+                print(f"{'':>17} ratio program/{label}: {ratios}")
+            raw = {label: found.seconds for label, found in zip(labels, figures, strict=True)}
+            print(json.dumps({"members": count, **raw}))
     finally:
         cluster.stop()
 
