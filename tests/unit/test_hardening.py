@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,12 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.unit.helpers import example_arguments, render_checked, render_module
+from tests.unit.helpers import (
+    env_by_name,
+    example_arguments,
+    render_checked,
+    render_module,
+)
 from vmcp_components import inventory, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
@@ -286,3 +292,54 @@ def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
     assert err.startswith("error: ")
     assert "larger than" in err
     assert err.count("\n") == 1
+
+
+# ─── 9. plaintext header values reach the backend unchanged through the kubelet ───
+
+
+def kubelet_expand(value: str, defined: dict[str, str]) -> str:
+    """The kubelet's expansion of an env `value`, ported from Go to Python.
+
+    A port of k8s.io/kubernetes/third_party/forked/golang/expansion (`Expand` with
+    `MappingFuncFor`), because no kubelet runs here for unit tests: `$$` becomes `$`,
+    `$(NAME)` becomes the value of a defined NAME and stays as written otherwise, an
+    unterminated `$(` and a `$` before any other character are kept.
+    """
+    out: list[str] = []
+    checkpoint = cursor = 0
+    while cursor < len(value):
+        if value[cursor] == "$" and cursor + 1 < len(value):
+            out.append(value[checkpoint:cursor])
+            rest = value[cursor + 1 :]
+            if rest[0] == "$":
+                out.append("$")
+                advance = 1
+            elif rest[0] == "(" and ")" in rest:
+                name = rest[1 : rest.index(")")]
+                out.append(defined.get(name, f"$({name})"))
+                advance = rest.index(")") + 1
+            else:
+                out.append("$" + rest[0] if rest[0] != "(" else "$(")
+                advance = 1
+            cursor += advance
+            checkpoint = cursor + 1
+        cursor += 1
+    return "".join(out) + value[checkpoint:]
+
+
+@pytest.mark.parametrize(
+    ("value", "expanded"),
+    [("$(HOME)", "/tmp"), ("$$", "$"), ("a$b", "a$b"), ("$(NOPE)", "$(NOPE)"), ("x$", "x$")],
+)
+def test_the_kubelet_port_expands_as_the_kubelet(value: str, expanded: str) -> None:
+    assert kubelet_expand(value, {"HOME": "/tmp"}) == expanded
+
+
+def test_plaintext_header_values_reach_the_backend_exactly_as_written() -> None:
+    headers = {"X-A": "$(HOME)", "X-B": "$$", "X-C": "a$b", "X-D": "$(", "X-E": "$$(HOME)$"}
+    rendering = render_checked(
+        factories.inventory(factories.group(), factories.entry("dollars", plaintext=headers))
+    )
+    value = env_by_name(rendering)["TOOLHIVE_HEADER_FORWARD_DOLLARS"]["value"]
+    sent = json.loads(kubelet_expand(value, {"HOME": "/tmp"}))
+    assert sent == {"addPlaintextHeaders": headers}
