@@ -15,12 +15,13 @@ from tests.unit.helpers import (
     example_arguments,
     render_checked,
     render_module,
+    skipped_by_name,
 )
-from vmcp_components import inventory, naming
+from vmcp_components import inventory, models, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
 from vmcp_components.inventory import SnapshotError, load_snapshot
-from vmcp_components.render import RenderError
+from vmcp_components.render import RenderError, Rendering
 from vmcp_components.stack_config import StackConfigError, load_stack_file
 
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
@@ -292,6 +293,90 @@ def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
     assert err.startswith("error: ")
     assert "larger than" in err
     assert err.count("\n") == 1
+
+
+# ─── 7. values at secret-reference paths are never echoed ───
+
+MARKER = "Bearer MARKER-9f3c1e"
+
+
+def _everything_said(rendering: Rendering) -> str:
+    return json.dumps([rendering.objects, rendering.status])
+
+
+def _misplaced_secrets() -> list[dict[str, Any]]:
+    """Members and auth configs with MARKER where a {name, key} reference belongs."""
+    value_ref = factories.entry("value-ref", secret_headers=[("Authorization", "s", "k")])
+    value_ref["spec"]["headerForward"]["addHeadersFromSecret"][0]["valueSecretRef"] = MARKER
+    whole_item = factories.entry("whole-item", secret_headers=[("Authorization", "s", "k")])
+    whole_item["spec"]["headerForward"]["addHeadersFromSecret"][0] = f"Authorization: {MARKER}"
+    plaintext_list = factories.entry("plaintext-list", plaintext={"Authorization": "x"})
+    plaintext_list["spec"]["headerForward"]["addPlaintextHeaders"]["Authorization"] = [MARKER]
+    injection = factories.header_injection("injection", header="X-Api-Key", secret="s", key="k")
+    injection["spec"]["headerInjection"]["valueSecretRef"] = MARKER
+    exchange = factories.token_exchange("exchange")
+    exchange["spec"]["tokenExchange"]["clientSecretRef"] = MARKER
+    return [
+        value_ref,
+        whole_item,
+        plaintext_list,
+        injection,
+        exchange,
+        factories.entry("uses-injection", auth="injection"),
+        factories.entry("uses-exchange", auth="exchange"),
+    ]
+
+
+def test_secret_reference_fields_are_found_in_the_models() -> None:
+    assert {"valueSecretRef", "clientSecretRef"} == models.SECRET_REFERENCE_FIELDS
+    assert {"addHeadersFromSecret", "headerInjection", "tokenExchange"}.issubset(
+        models.SECRET_CONTAINER_FIELDS
+    )
+
+
+def test_a_value_at_a_secret_reference_path_is_never_echoed() -> None:
+    rendering = render_checked(
+        factories.inventory(factories.group(), factories.entry("good"), *_misplaced_secrets())
+    )
+    skips = skipped_by_name(rendering)
+    assert set(skips) == {
+        "value-ref",
+        "whole-item",
+        "plaintext-list",
+        "uses-injection",
+        "uses-exchange",
+    }
+    assert MARKER not in _everything_said(rendering)
+    assert "MARKER" not in _everything_said(rendering)
+    for name in ("value-ref", "uses-injection", "uses-exchange"):
+        assert "must be a Secret key reference {name, key}, not a value" in skips[name]
+    for name in ("whole-item", "plaintext-list"):
+        assert "the value is not shown: it may be a secret" in skips[name]
+
+
+def test_an_outgoing_auth_config_with_a_misplaced_secret_fails_without_echoing_it() -> None:
+    inventory = factories.inventory(
+        factories.group(), factories.entry("good"), *_misplaced_secrets()
+    )
+    args = factories.args(
+        outgoingAuth={
+            "default": {
+                "type": "externalAuthConfigRef",
+                "externalAuthConfigRef": {"name": "exchange"},
+            }
+        }
+    )
+    with pytest.raises(RenderError) as caught:
+        render_module.render(inventory, "eng-tools", args)
+    assert "clientSecretRef: must be a Secret key reference" in str(caught.value)
+    assert "MARKER" not in str(caught.value)
+
+
+def test_other_invalid_values_are_still_echoed() -> None:
+    entry = factories.entry("odd")
+    entry["spec"]["transport"] = "carrier-pigeon"
+    skips = _skips(entry)
+    assert "(got 'carrier-pigeon')" in skips["odd"]
 
 
 # ─── 9. plaintext header values reach the backend unchanged through the kubelet ───
