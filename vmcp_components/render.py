@@ -3,8 +3,10 @@
 `render` is what both the `render` CLI and the Pulumi component run, so the objects the
 component declares are exactly the ones the CLI prints. It refuses (RenderError) rather than
 produce something the cluster or vMCP would reject: zero usable backends, a skip under
-`strict`, a group too large for one ConfigMap, or a generated name (object, volume,
-container) that the API server would refuse.
+`strict`, a group too large for one ConfigMap or an object too large for etcd once stored, or
+a generated name (object, volume, container) that the API server would refuse. What can be
+deployed but should be fixed (an object too large for client-side `kubectl apply`) comes back
+as `Rendering.warnings`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from vmcp_components.vmcp_config import build_config, dump_config, validate_conf
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 """Kubernetes refuses a ConfigMap whose data exceeds 1 MiB."""
 OBJECT_LIMIT_BYTES = 1536 * 1024
-"""etcd's default request limit (1.5 MiB): a larger Deployment cannot be stored."""
+"""etcd's default request limit (`--max-request-bytes` 1572864): a larger object is not stored."""
+MANAGED_FIELDS_OVERHEAD = 0.5
+"""An estimate, not a measurement: server-side apply stores `metadata.managedFields` (the field
+set of each manager) with the object, so an object is counted as its JSON plus 50%."""
+CLIENT_SIDE_APPLY_LIMIT_BYTES = 256 * 1024
+"""Client-side `kubectl apply` keeps the object's JSON in the last-applied-configuration
+annotation, and annotations are limited to 256 KiB in total."""
 
 
 class RenderError(VmcpError):
@@ -41,6 +49,9 @@ class Rendering:
     objects: tuple[dict[str, Any], ...]
     status: dict[str, Any]
     derivation: GroupBackends
+    warnings: tuple[str, ...] = ()
+    """One line each: objects too big for client-side `kubectl apply`. The CLI prints them on
+    stderr, the component logs them as warnings."""
 
     def object(self, kind: str) -> dict[str, Any]:
         """The one declared object of `kind`."""
@@ -84,6 +95,34 @@ def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends:
             f"{size} bytes for {backends} backends, over the {limit}-byte limit; split the group "
             "into several groups, each with its own vMCP"
         )
+
+
+def _json_size(obj: dict[str, Any]) -> int:
+    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _check_stored_sizes(objects: Sequence[dict[str, Any]], backends: int) -> list[str]:
+    """RenderError if an object would not fit in etcd; warnings for client-side apply."""
+    warnings: list[str] = []
+    for obj in objects:
+        size = _json_size(obj)
+        stored = int(size * (1 + MANAGED_FIELDS_OVERHEAD))
+        where = f"{obj['kind']} {obj['metadata']['name']}"
+        if stored > OBJECT_LIMIT_BYTES:
+            raise RenderError(
+                f"group too large: {where} would be stored as about {stored} bytes ({size} bytes "
+                f"of JSON plus an estimated {MANAGED_FIELDS_OVERHEAD:.0%} for server-side apply's "
+                f"managedFields) for {backends} backends, over etcd's default request limit of "
+                f"{OBJECT_LIMIT_BYTES} bytes; split the group into several groups, each with "
+                "its own vMCP, or give it fewer entries or fewer CA bundles"
+            )
+        if size > CLIENT_SIDE_APPLY_LIMIT_BYTES:
+            warnings.append(
+                f"{where} is {size} bytes of JSON, over the {CLIENT_SIDE_APPLY_LIMIT_BYTES} "
+                "bytes client-side `kubectl apply` can keep in its last-applied-configuration "
+                "annotation; apply the rendered objects with `kubectl apply --server-side`"
+            )
+    return warnings
 
 
 def _invalid_names(obj: dict[str, Any]) -> list[str]:
@@ -157,14 +196,13 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
     extra_env = default_auth.secret_env if default_auth else ()
     env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
     deployment = manifests.deployment(name, args, result.backends, checksum, env)
-    deployment_bytes = len(json.dumps(deployment, separators=(",", ":")).encode())
-    _check_size(deployment, "manifest", deployment_bytes, OBJECT_LIMIT_BYTES, len(result.backends))
 
     objects = [] if args.service_account else manifests.rbac(name, args)
     objects += [config_map, deployment, manifests.service(name, args)]
     if manifests.wants_pod_disruption_budget(args):
         objects.append(manifests.pod_disruption_budget(name, args))
     _check_names(objects)
+    size_warnings = _check_stored_sizes(objects, len(result.backends))
     status = {
         "discoveredBackends": [status_record(b) for b in result.backends],
         "backendCount": len(result.backends),
@@ -174,4 +212,6 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    return Rendering(objects=tuple(objects), status=status, derivation=result)
+    return Rendering(
+        objects=tuple(objects), status=status, derivation=result, warnings=tuple(size_warnings)
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests import factories
 from tests.unit.helpers import (
@@ -295,13 +296,86 @@ def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
     assert err.count("\n") == 1
 
 
+# ─── 6. objects as stored: etcd's request limit, client-side apply's annotation limit ───
+
+
+def _heavy_entry(index: int) -> dict[str, Any]:
+    """An entry that weighs on the Deployment: a CA volume and mount, three header env vars."""
+    return factories.entry(
+        f"remote-mcp-{index:05d}",
+        ca=("corp-ca", "ca.crt"),
+        plaintext={"X-Tenant-ID": f"tenant-{index:05d}"},
+        secret_headers=[
+            ("X-Upstream-Auth", "upstream-creds", "token"),
+            ("X-Upstream-Signature", "upstream-creds", "token"),
+        ],
+    )
+
+
+def _heavy_group(count: int) -> list[dict[str, Any]]:
+    return [
+        factories.group(),
+        factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+        factories.secret("upstream-creds", {"token": "dg=="}),
+        *(_heavy_entry(index) for index in range(count)),
+    ]
+
+
+def test_an_object_too_large_once_stored_is_refused_before_any_object_is_returned() -> None:
+    # 1,450 heavy entries: the Deployment's JSON (about 1.2 MB) is under etcd's 1.5 MiB, but
+    # not with the managedFields that server-side apply stores next to it.
+    with pytest.raises(RenderError) as caught:
+        render_module.render(
+            factories.inventory(*_heavy_group(1_450)), "eng-tools", factories.args()
+        )
+    message = str(caught.value)
+    found = re.fullmatch(
+        r"group too large: Deployment eng-tools would be stored as about (\d+) bytes \((\d+) "
+        r"bytes of JSON plus an estimated 50% for server-side apply's managedFields\) for 1450 "
+        r"backends, over etcd's default request limit of 1572864 bytes; split the group into "
+        r"several groups, each with its own vMCP, or give it fewer entries or fewer CA bundles",
+        message,
+    )
+    assert found, message
+    stored, size = int(found.group(1)), int(found.group(2))
+    assert size < 1_572_864 < stored == int(size * 1.5)
+
+
+def test_an_object_over_256_kib_of_json_warns_to_apply_server_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one header value of 300,000 bytes: the Deployment is over 256 KiB, far under etcd's limit
+    objects = [factories.group(), factories.entry("big", plaintext={"X-Blob": "b" * 300_000})]
+    rendering = render_checked(factories.inventory(*objects))
+    (warning,) = rendering.warnings
+    assert re.fullmatch(
+        r"Deployment eng-tools is \d+ bytes of JSON, over the 262144 bytes client-side "
+        r"`kubectl apply` can keep in its last-applied-configuration annotation; apply the "
+        r"rendered objects with `kubectl apply --server-side`",
+        warning,
+    )
+    snapshot = tmp_path / "snapshot.yaml"
+    snapshot.write_text(yaml.safe_dump_all(objects), encoding="utf-8")
+
+    code = main(example_arguments(snapshot))
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out.startswith("apiVersion: v1\n")
+    assert err == f"warning: {warning}\n"
+
+
+def test_a_small_group_renders_without_size_warnings() -> None:
+    assert render_checked(factories.inventory(*_heavy_group(10))).warnings == ()
+
+
 # ─── 7. values at secret-reference paths are never echoed ───
 
 MARKER = "Bearer MARKER-9f3c1e"
 
 
 def _everything_said(rendering: Rendering) -> str:
-    return json.dumps([rendering.objects, rendering.status])
+    return json.dumps([rendering.objects, rendering.status, rendering.warnings])
 
 
 def _misplaced_secrets() -> list[dict[str, Any]]:
