@@ -5,8 +5,8 @@ component declares are exactly the ones the CLI prints. It refuses (RenderError)
 produce something the cluster or vMCP would reject: zero usable backends, a skip under
 `strict`, a group too large for one ConfigMap or an object too large for etcd once stored, or
 a generated name (object, volume, container) that the API server would refuse. What can be
-deployed but should be fixed (an object too large for client-side `kubectl apply`) comes back
-as `Rendering.warnings`.
+deployed but should be fixed (an object too large for client-side `kubectl apply`, a member's
+warning) comes back as `Rendering.warnings`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from vmcp_components import manifests, naming
@@ -50,8 +51,8 @@ class Rendering:
     status: dict[str, Any]
     derivation: GroupBackends
     warnings: tuple[str, ...] = ()
-    """One line each: objects too big for client-side `kubectl apply`. The CLI prints them on
-    stderr, the component logs them as warnings."""
+    """One line each: members kept with something to fix, objects too big for client-side
+    `kubectl apply`. The CLI prints them on stderr, the component logs them as warnings."""
 
     def object(self, kind: str) -> dict[str, Any]:
         """The one declared object of `kind`."""
@@ -170,8 +171,13 @@ def status_record(backend: Backend) -> dict[str, Any]:
     }
 
 
-def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rendering:
-    """Derive backends and every object to declare; raise RenderError when undeployable."""
+def render(
+    inventory: Inventory, name: str, args: VirtualMCPServerArgs, *, now: datetime | None = None
+) -> Rendering:
+    """Derive backends and every object to declare; raise RenderError when undeployable.
+
+    `now` (timezone-aware; default the current time) is when CA certificates must be valid.
+    """
     overrides = {
         backend: _resolve_backend_auth(inventory, auth, f"outgoingAuth.backends.{backend}")
         for backend, auth in sorted(args.outgoing_auth.backends.items())
@@ -181,7 +187,7 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
         default_auth = _resolve_backend_auth(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
-    result = derive_backends(inventory, args.group, args.entries, overrides)
+    result = derive_backends(inventory, args.group, args.entries, overrides, now=now)
     _check_deployable(args, result)
 
     document = build_config(name, args, result.backends, default_auth)
@@ -212,6 +218,5 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    return Rendering(
-        objects=tuple(objects), status=status, derivation=result, warnings=tuple(size_warnings)
-    )
+    warnings = (*(w.line() for w in result.warnings), *size_warnings)
+    return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from tests.unit.helpers import (
     render_module,
     skipped_by_name,
 )
-from vmcp_components import inventory, models, naming
+from vmcp_components import ca_bundles, inventory, models, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
 from vmcp_components.inventory import SnapshotError, load_snapshot
@@ -502,3 +503,108 @@ def test_plaintext_header_values_reach_the_backend_exactly_as_written() -> None:
     value = env_by_name(rendering)["TOOLHIVE_HEADER_FORWARD_DOLLARS"]["value"]
     sent = json.loads(kubelet_expand(value, {"HOME": "/tmp"}))
     assert sent == {"addPlaintextHeaders": headers}
+
+
+# ─── 10. CA bundles: parsed once per render; keys, dates and CA flag checked at `now` ───
+
+NOW = datetime(2030, 6, 1, tzinfo=UTC)
+YEAR = timedelta(days=365)
+
+
+def _ca_skips(pem: str, now: datetime = NOW) -> tuple[dict[str, str], tuple[str, ...]]:
+    rendering = render_module.render(
+        factories.inventory(
+            factories.group(),
+            factories.entry("good"),
+            factories.config_map("corp-ca", {"ca.crt": pem}),
+            factories.entry("tls", ca=("corp-ca", "ca.crt")),
+        ),
+        "eng-tools",
+        factories.args(),
+        now=now,
+    )
+    return skipped_by_name(rendering), rendering.warnings
+
+
+def _cert(**overrides: Any) -> str:
+    values: dict[str, Any] = {"not_before": NOW - YEAR, "not_after": NOW + YEAR}
+    values.update(overrides)
+    return factories.certificate("Corp Root", **values)
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"],
+)
+def test_a_ca_bundle_with_a_private_key_is_skipped_without_echoing_it(block: str) -> None:
+    pem = _cert() + f"-----BEGIN {block}-----\nMARKERabc\n-----END {block}-----\n"
+    skips, _ = _ca_skips(pem)
+    assert skips["tls"].startswith('CA bundle ConfigMap "corp-ca" key "ca.crt" holds a private key')
+    assert "MARKER" not in skips["tls"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"not_before": NOW - 2 * YEAR, "not_after": NOW - YEAR}, "has expired"),
+        ({"not_before": NOW + timedelta(days=1)}, "is not valid yet"),
+        ({"ca": False, "issuer": "Corp Root"}, "is neither a CA certificate"),
+        ({"ca": None, "issuer": "Corp Root"}, "is neither a CA certificate"),
+    ],
+    ids=["expired", "not-yet-valid", "leaf-ca-false", "leaf-no-basic-constraints"],
+)
+def test_a_ca_certificate_that_cannot_anchor_trust_skips_the_entry(
+    overrides: dict[str, Any], fragment: str
+) -> None:
+    pem = factories.certificate(
+        "Leaf", **{"not_before": NOW - YEAR, "not_after": NOW + YEAR, **overrides}
+    )
+    skips, _ = _ca_skips(_cert() + pem)
+    reason = skips["tls"]
+    assert reason.startswith('CA bundle ConfigMap "corp-ca" key "ca.crt": certificate \'CN=Leaf\'')
+    assert fragment in reason
+    not_before = overrides.get("not_before", NOW - YEAR).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"(valid {not_before} to " in reason
+
+
+@pytest.mark.parametrize("ca", [False, None])
+def test_a_self_signed_server_certificate_is_accepted_as_pinned(ca: bool | None) -> None:
+    skips, warnings = _ca_skips(_cert(ca=ca))
+    assert (skips, warnings) == ({}, ())
+
+
+def test_a_ca_certificate_expiring_within_30_days_warns() -> None:
+    skips, warnings = _ca_skips(_cert(not_after=NOW + timedelta(days=12)))
+    assert skips == {}
+    (warning,) = warnings
+    assert warning.startswith(
+        'MCPServerEntry "tls": CA bundle ConfigMap "corp-ca" key "ca.crt": certificate '
+        "'CN=Corp Root' (valid 2029-06-01T00:00:00Z to 2030-06-13T00:00:00Z) expires in 12 day(s)"
+    )
+
+
+def test_the_example_ca_is_judged_at_the_given_time() -> None:
+    pem = factories.ca_pem()  # valid 2026-11-24 to 2036-11-21
+    assert _ca_skips(pem, datetime(2030, 1, 1, tzinfo=UTC)) == ({}, ())
+    assert "has expired" in _ca_skips(pem, datetime(2037, 1, 1, tzinfo=UTC))[0]["tls"]
+    assert "expires in 20 day(s)" in _ca_skips(pem, datetime(2036, 11, 1, tzinfo=UTC))[1][0]
+
+
+def test_a_shared_ca_bundle_is_parsed_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses: list[int] = []
+    load = ca_bundles.x509.load_pem_x509_certificates
+
+    def counting(data: bytes) -> list[Any]:
+        parses.append(1)
+        return load(data)
+
+    monkeypatch.setattr(ca_bundles.x509, "load_pem_x509_certificates", counting)
+    inventory = factories.inventory(
+        factories.group(),
+        factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+        *(factories.entry(f"e{index}", ca=("corp-ca", "ca.crt")) for index in range(50)),
+    )
+    render_checked(inventory)
+    assert len(parses) == 1
+    render_checked(inventory)
+    assert len(parses) == 2  # not cached across renders
