@@ -70,14 +70,18 @@ def derive_backends(
     entry_names: Sequence[str] | None = None,
     auth_overrides: Mapping[str, AuthStrategy] | None = None,
     *,
+    strict: bool = False,
     now: datetime | None = None,
 ) -> GroupBackends:
     """The group's backends, skipped members and warnings, sorted by name (then kind).
 
+    `strict` skips a member for what is otherwise a warning (a plaintext credential header);
     `now` (timezone-aware, default the current time) is when CA certificates must be valid.
     """
     check_group(inventory, group)
-    context = CheckContext.at(inventory, auth_overrides or {}, now=now or datetime.now(UTC))
+    context = CheckContext.at(
+        inventory, auth_overrides or {}, strict=strict, now=now or datetime.now(UTC)
+    )
     members, skipped = select_members(inventory, group, entry_names)
     colliding = collisions(members)
     backends: list[Backend] = []

@@ -187,7 +187,9 @@ def render(
         default_auth = _resolve_backend_auth(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
-    result = derive_backends(inventory, args.group, args.entries, overrides, now=now)
+    result = derive_backends(
+        inventory, args.group, args.entries, overrides, strict=args.strict, now=now
+    )
     _check_deployable(args, result)
 
     document = build_config(name, args, result.backends, default_auth)

@@ -454,6 +454,52 @@ def test_other_invalid_values_are_still_echoed() -> None:
     assert "(got 'carrier-pigeon')" in skips["odd"]
 
 
+# ─── 8. plaintext headers named like credentials ───
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "COOKIE",
+        "X-Auth-Token",
+        "X-Signing-Key",
+        "Client-Secret",
+        "XApi-Key-V2",
+        "db-password",
+    ],
+)
+def test_a_plaintext_credential_header_warns_without_its_value(header: str) -> None:
+    entry = factories.entry("creds", plaintext={header: MARKER, "X-Tenant-ID": "t"})
+    rendering = render_checked(factories.inventory(factories.group(), entry))
+    (warning,) = rendering.warnings
+    assert warning.startswith(f"MCPServerEntry \"creds\": plaintext header '{header}' looks like")
+    assert "addHeadersFromSecret with a valueSecretRef" in warning
+    assert "MARKER" not in warning
+    assert rendering.status["backendCount"] == 1
+
+
+@pytest.mark.parametrize("header", ["X-Tenant-ID", "Accept", "X-Keyboard", "Tokenizer"])
+def test_other_plaintext_headers_do_not_warn(header: str) -> None:
+    entry = factories.entry("plain", plaintext={header: "v"})
+    assert render_checked(factories.inventory(factories.group(), entry)).warnings == ()
+
+
+def test_strict_skips_a_member_with_a_plaintext_credential_header() -> None:
+    inventory = factories.inventory(
+        factories.group(),
+        factories.entry("good"),
+        factories.entry("creds", plaintext={"Authorization": MARKER}),
+    )
+    with pytest.raises(RenderError) as caught:
+        render_module.render(inventory, "eng-tools", factories.args(strict=True))
+    message = str(caught.value)
+    assert "strict mode: 1 member(s)" in message
+    assert "MCPServerEntry \"creds\": plaintext header 'Authorization' looks like" in message
+    assert "MARKER" not in message
+
+
 # ─── 9. plaintext header values reach the backend unchanged through the kubelet ───
 
 
