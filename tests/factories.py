@@ -7,11 +7,16 @@ fields the tests vary; `None` leaves a field out. `inventory(...)` turns objects
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.inventory import Inventory, build_inventory
@@ -308,3 +313,32 @@ def ca_pem() -> str:
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "corp-ca-bundle":
             return obj["data"]["ca.crt"]
     raise AssertionError("examples/snapshot.yaml has no corp-ca-bundle ConfigMap")
+
+
+def certificate(
+    subject: str,
+    *,
+    not_before: datetime,
+    not_after: datetime,
+    ca: bool | None = True,
+    issuer: str | None = None,
+) -> str:
+    """A PEM certificate (EC P-256) for CN `subject`; `ca=None` leaves out basicConstraints.
+
+    Self-signed unless `issuer` names another CN (signed by a throw-away key: only the names,
+    dates and extensions matter to the checks).
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer or subject)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+    cert = builder.sign(key, hashes.SHA256())
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from vmcp_components import naming
 from vmcp_components.auth import AuthStrategy, SecretEnv
-from vmcp_components.errors import Skipped
+from vmcp_components.errors import MemberWarning, Skipped
 
 BackendType = Literal["entry", "container", "proxy"]
 
@@ -119,8 +119,9 @@ class Backend:
 
 @dataclass(frozen=True)
 class GroupBackends:
-    """The outcome of derivation for one group: backends and skipped members, sorted by name."""
+    """The outcome of derivation for one group: backends, skips and warnings, sorted by name."""
 
     group: str
     backends: tuple[Backend, ...]
     skipped: tuple[Skipped, ...] = field(default=())
+    warnings: tuple[MemberWarning, ...] = field(default=())

@@ -2,9 +2,9 @@
 
 `render` prints, offline, every object the component would declare for a snapshot of the
 namespace: either for `--name/--namespace/--group [--strict]`, or for everything a stack file
-declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document YAML on stdout; exit 2
-with one `error:` line on stderr (and nothing on stdout, no status file) for bad input or an
-undeployable group.
+declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document YAML on stdout (and
+one `warning:` line on stderr per warning of the rendering); exit 2 with one `error:` line on
+stderr (and nothing on stdout, no status file) for bad input or an undeployable group.
 """
 
 from __future__ import annotations
@@ -117,8 +117,8 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     return name, args
 
 
-def run_render(options: argparse.Namespace) -> tuple[str, str]:
-    """(YAML for stdout, JSON status) for the parsed options; raises VmcpError on bad input."""
+def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
+    """(YAML for stdout, JSON status, warnings) for the options; raises VmcpError on bad input."""
     from vmcp_components import inventory
     from vmcp_components.errors import VmcpError
     from vmcp_components.inventory import SnapshotError, load_snapshot, snapshot_too_large
@@ -135,17 +135,20 @@ def run_render(options: argparse.Namespace) -> tuple[str, str]:
     except (OSError, UnicodeDecodeError) as error:
         raise VmcpError(f"cannot read snapshot {options.snapshot}: {error}") from None
     rendering = render(load_snapshot(text, args.namespace, str(options.snapshot)), name, args)
-    return dump_objects(rendering), json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
+    status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
+    return dump_objects(rendering), status, rendering.warnings
 
 
 def _render(options: argparse.Namespace) -> int:
     from vmcp_components.errors import VmcpError
 
     try:
-        manifests, status = run_render(options)
+        manifests, status, warnings = run_render(options)
     except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if options.status_file is not None:
         try:
             options.status_file.write_text(status, encoding="utf-8")

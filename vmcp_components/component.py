@@ -215,6 +215,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
             pulumi.log.warn(
                 f'skipped {skipped.kind} "{skipped.name}": {skipped.reason}', resource=self
             )
+        for warning in rendering.warnings:
+            pulumi.log.warn(warning, resource=self)
         return rendering
 
     def _validated(self, settings: VirtualMCPServerArgs | dict[str, Any]) -> VirtualMCPServerArgs:

@@ -3,20 +3,22 @@
 The pipeline over a typed `Inventory`: the group and its members (`membership`), a skip for
 each malformed member and each name collision, the checks (`checks`), the conversion
 (`conversion`), and last the env-name clashes between backends whose names normalise alike.
-A bad member never takes the others down: it becomes a `Skipped` with its reason. Everything
-returned is sorted by name, so the output is deterministic.
+A bad member never takes the others down: it becomes a `Skipped` with its reason; a kept
+member may carry a `MemberWarning`. Everything returned is sorted by name, so the output is
+deterministic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from vmcp_components import naming
 from vmcp_components.auth import AuthStrategy
 from vmcp_components.backends import Backend, GroupBackends
-from vmcp_components.checks import check_member
+from vmcp_components.checks import CheckContext, check_member
 from vmcp_components.conversion import to_backend
-from vmcp_components.errors import Problem, Skipped
+from vmcp_components.errors import MemberWarning, Problem, Skipped
 from vmcp_components.inventory import Inventory
 from vmcp_components.membership import GroupMember, check_group, collisions, select_members
 from vmcp_components.models import Malformed
@@ -51,14 +53,15 @@ def _env_conflicts(backends: Sequence[Backend]) -> dict[str, str]:
 
 
 def _backend(
-    inventory: Inventory, member: GroupMember, group: str, overrides: Mapping[str, AuthStrategy]
-) -> Backend | Skipped:
+    context: CheckContext, member: GroupMember, group: str
+) -> tuple[Backend, tuple[MemberWarning, ...]] | Skipped:
     if isinstance(member.obj, Malformed):
         return Skipped(member.name, member.kind, f"invalid {member.obj.problem}")
-    checked = check_member(inventory, member.obj, overrides)
+    checked = check_member(context, member.obj)
     if isinstance(checked, Problem):
         return Skipped(member.name, member.kind, checked.reason)
-    return to_backend(member.obj, checked, inventory.namespace, group)
+    warnings = tuple(MemberWarning(member.name, member.kind, w) for w in checked.warnings)
+    return to_backend(member.obj, checked, context.inventory.namespace, group), warnings
 
 
 def derive_backends(
@@ -66,23 +69,39 @@ def derive_backends(
     group: str,
     entry_names: Sequence[str] | None = None,
     auth_overrides: Mapping[str, AuthStrategy] | None = None,
+    *,
+    strict: bool = False,
+    now: datetime | None = None,
 ) -> GroupBackends:
-    """The group's backends and skipped members, both sorted by name (then kind)."""
+    """The group's backends, skipped members and warnings, sorted by name (then kind).
+
+    `strict` skips a member for what is otherwise a warning (a plaintext credential header);
+    `now` (timezone-aware, default the current time) is when CA certificates must be valid.
+    """
     check_group(inventory, group)
-    overrides = auth_overrides or {}
+    context = CheckContext.at(
+        inventory, auth_overrides or {}, strict=strict, now=now or datetime.now(UTC)
+    )
     members, skipped = select_members(inventory, group, entry_names)
     colliding = collisions(members)
     backends: list[Backend] = []
+    warnings: list[MemberWarning] = []
     for member in members:
         if (member.kind, member.name) in colliding:
             skipped.append(Skipped(member.name, member.kind, colliding[member.kind, member.name]))
             continue
-        outcome = _backend(inventory, member, group, overrides)
+        outcome = _backend(context, member, group)
         if isinstance(outcome, Skipped):
             skipped.append(outcome)
         else:
-            backends.append(outcome)
+            backends.append(outcome[0])
+            warnings += outcome[1]
     conflicts = _env_conflicts(backends)
     skipped += [Skipped(b.name, b.kind, conflicts[b.name]) for b in backends if b.name in conflicts]
     kept = sorted((b for b in backends if b.name not in conflicts), key=lambda b: b.name)
-    return GroupBackends(group=group, backends=tuple(kept), skipped=tuple(sorted(skipped)))
+    return GroupBackends(
+        group=group,
+        backends=tuple(kept),
+        skipped=tuple(sorted(skipped)),
+        warnings=tuple(sorted(w for w in warnings if w.name not in conflicts)),
+    )

@@ -4,6 +4,7 @@
   means: a member's problems become its `Skipped`; a problem in the user's own configuration
   (an auth config named in `outgoingAuth`) becomes a `VmcpError`.
 - `Skipped`: a group member left out, with the reason (what, where, how to fix).
+- `MemberWarning`: a group member kept, with something to fix before it breaks.
 - `VmcpError`: the whole run fails; the message says what, where and how to fix.
 
 No other exception crosses a module boundary. An input value echoed in a message goes through
@@ -42,3 +43,16 @@ class Skipped:
     name: str
     kind: str
     reason: str
+
+
+@dataclass(frozen=True, order=True)
+class MemberWarning:
+    """A group member kept in `config.yaml`, with what should be fixed (never a secret value)."""
+
+    name: str
+    kind: str
+    message: str
+
+    def line(self) -> str:
+        """The warning as one line, naming the member."""
+        return f'{self.kind} "{self.name}": {self.message}'

@@ -106,13 +106,25 @@ def config_map(
     }
 
 
+def kubelet_literal(value: str) -> str:
+    """`value` as an env `value` the kubelet passes through unchanged: every `$` doubled.
+
+    The kubelet expands `$(VAR)` in env values and turns `$$` into `$`, so a header value such
+    as `$(HOME)` or `a$b` would otherwise reach the backend changed.
+    """
+    return value.replace("$", "$$")
+
+
 def collect_env(
     name: str,
     namespace: str,
     backends: Sequence[Backend],
     extra_secret_env: Sequence[SecretEnv] = (),
 ) -> list[dict[str, Any]]:
-    """Container env: namespace, then secret-backed and header env sorted, then the fixed set."""
+    """Container env: namespace, then secret-backed and header env sorted, then the fixed set.
+
+    Literal values from the group's objects are escaped for the kubelet (`kubelet_literal`).
+    """
     secret_env = set(extra_secret_env)
     literal: dict[str, str] = {}
     for backend in backends:
@@ -130,7 +142,7 @@ def collect_env(
             "valueFrom": {"secretKeyRef": {"name": env.secret, "key": env.key}},
         }
     for env_name, value in literal.items():
-        by_name[env_name] = {"name": env_name, "value": value}
+        by_name[env_name] = {"name": env_name, "value": kubelet_literal(value)}
     env_list = [{"name": "VMCP_NAMESPACE", "value": namespace}]
     env_list += [by_name[key] for key in sorted(by_name)]
     env_list += [{"name": key, "value": value} for key, value in REQUIRED_ENV]

@@ -9,9 +9,9 @@ inventory calls it: everything downstream works on the parsed objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
 from pydantic import (
     BaseModel,
@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import ErrorDetails
 
 from vmcp_components.errors import echo
 
@@ -266,14 +267,81 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path or "(object)"
 
 
+def _classes(annotation: object) -> Iterator[object]:
+    """The types inside a field annotation (`X | None`, `list[X]`, `dict[str, X]`)."""
+    args = get_args(annotation)
+    if not args:
+        yield annotation
+    for arg in args:
+        yield from _classes(arg)
+
+
+def _secret_paths(models: Iterable[type[BaseModel]]) -> tuple[frozenset[str], frozenset[str]]:
+    """(wire names of the secret-reference fields, wire names of the fields that contain one).
+
+    Found by walking the models, so a secret reference added to a model is covered at once.
+    """
+    references: set[str] = set()
+    containers: set[str] = set()
+    holds: dict[type[BaseModel], bool] = {}
+
+    def contains(model: type[BaseModel]) -> bool:
+        if model not in holds:
+            holds[model] = False  # a model that refers to itself holds nothing by that path
+            for name, info in model.model_fields.items():
+                wire = info.alias or name
+                inner = [c for c in _classes(info.annotation) if isinstance(c, type)]
+                if SecretKeyRef in inner:
+                    references.add(wire)
+                    holds[model] = True
+                elif any(issubclass(c, BaseModel) and contains(c) for c in inner):
+                    containers.add(wire)
+                    holds[model] = True
+        return holds[model]
+
+    for model in models:
+        contains(model)
+    return frozenset(references), frozenset(containers)
+
+
+SECRET_REFERENCE_FIELDS, SECRET_CONTAINER_FIELDS = _secret_paths(
+    (MCPServerEntry, MCPServer, MCPRemoteProxy, MCPGroup, MCPExternalAuthConfig)
+)
+"""Where a value found may be a secret written in the wrong place: at or under a secret
+reference (`valueSecretRef: "Bearer ..."`), or where a structure holding one is expected."""
+CLEAR_TEXT_VALUE_FIELDS = frozenset({"addPlaintextHeaders"})
+"""Fields whose values are often credentials though not references (plaintext headers)."""
+
+
+def _withheld(loc: tuple[int | str, ...]) -> bool:
+    """Whether the input at `loc` may be a secret value, so that no message may show it."""
+    names = [part for part in loc if isinstance(part, str)]
+    return bool(names) and (
+        names[-1] in SECRET_CONTAINER_FIELDS
+        or any(n in SECRET_REFERENCE_FIELDS or n in CLEAR_TEXT_VALUE_FIELDS for n in names)
+    )
+
+
+def _problem(item: ErrorDetails) -> str:
+    loc, got = item["loc"], item.get("input")
+    path = _field_path(loc)
+    if _withheld(loc):
+        if loc[-1] in SECRET_REFERENCE_FIELDS and item["type"] == "model_type":
+            return (
+                f"{path}: must be a Secret key reference {{name, key}}, not a value (what is "
+                "written there is not shown: it may be a secret)"
+            )
+        return f"{path}: {item['msg']} (the value is not shown: it may be a secret)"
+    shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {echo(got)})"
+    return f"{path}: {item['msg']}{shown}"
+
+
 def describe_validation_error(error: ValidationError) -> str:
-    """One line per problem: `field.path: message (got value)`, in pydantic's order."""
-    problems: list[str] = []
-    for item in error.errors(include_url=False):
-        got = item.get("input")
-        shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {echo(got)})"
-        problems.append(f"{_field_path(item['loc'])}: {item['msg']}{shown}")
-    return "; ".join(problems)
+    """One line per problem: `field.path: message (got value)`, in pydantic's order.
+
+    The value is never shown where it may be a secret (`_withheld`).
+    """
+    return "; ".join(_problem(item) for item in error.errors(include_url=False))
 
 
 def _string_at(raw: Mapping[str, Any], *path: str) -> str | None:

@@ -3,8 +3,10 @@
 `render` is what both the `render` CLI and the Pulumi component run, so the objects the
 component declares are exactly the ones the CLI prints. It refuses (RenderError) rather than
 produce something the cluster or vMCP would reject: zero usable backends, a skip under
-`strict`, a group too large for one ConfigMap, or a generated name (object, volume,
-container) that the API server would refuse.
+`strict`, a group too large for one ConfigMap or an object too large for etcd once stored, or
+a generated name (object, volume, container) that the API server would refuse. What can be
+deployed but should be fixed (an object too large for client-side `kubectl apply`, a member's
+warning) comes back as `Rendering.warnings`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from vmcp_components import manifests, naming
@@ -27,7 +30,13 @@ from vmcp_components.vmcp_config import build_config, dump_config, validate_conf
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 """Kubernetes refuses a ConfigMap whose data exceeds 1 MiB."""
 OBJECT_LIMIT_BYTES = 1536 * 1024
-"""etcd's default request limit (1.5 MiB): a larger Deployment cannot be stored."""
+"""etcd's default request limit (`--max-request-bytes` 1572864): a larger object is not stored."""
+MANAGED_FIELDS_OVERHEAD = 0.5
+"""An estimate, not a measurement: server-side apply stores `metadata.managedFields` (the field
+set of each manager) with the object, so an object is counted as its JSON plus 50%."""
+CLIENT_SIDE_APPLY_LIMIT_BYTES = 256 * 1024
+"""Client-side `kubectl apply` keeps the object's JSON in the last-applied-configuration
+annotation, and annotations are limited to 256 KiB in total."""
 
 
 class RenderError(VmcpError):
@@ -41,6 +50,9 @@ class Rendering:
     objects: tuple[dict[str, Any], ...]
     status: dict[str, Any]
     derivation: GroupBackends
+    warnings: tuple[str, ...] = ()
+    """One line each: members kept with something to fix, objects too big for client-side
+    `kubectl apply`. The CLI prints them on stderr, the component logs them as warnings."""
 
     def object(self, kind: str) -> dict[str, Any]:
         """The one declared object of `kind`."""
@@ -84,6 +96,34 @@ def _check_size(obj: dict[str, Any], what: str, size: int, limit: int, backends:
             f"{size} bytes for {backends} backends, over the {limit}-byte limit; split the group "
             "into several groups, each with its own vMCP"
         )
+
+
+def _json_size(obj: dict[str, Any]) -> int:
+    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _check_stored_sizes(objects: Sequence[dict[str, Any]], backends: int) -> list[str]:
+    """RenderError if an object would not fit in etcd; warnings for client-side apply."""
+    warnings: list[str] = []
+    for obj in objects:
+        size = _json_size(obj)
+        stored = int(size * (1 + MANAGED_FIELDS_OVERHEAD))
+        where = f"{obj['kind']} {obj['metadata']['name']}"
+        if stored > OBJECT_LIMIT_BYTES:
+            raise RenderError(
+                f"group too large: {where} would be stored as about {stored} bytes ({size} bytes "
+                f"of JSON plus an estimated {MANAGED_FIELDS_OVERHEAD:.0%} for server-side apply's "
+                f"managedFields) for {backends} backends, over etcd's default request limit of "
+                f"{OBJECT_LIMIT_BYTES} bytes; split the group into several groups, each with "
+                "its own vMCP, or give it fewer entries or fewer CA bundles"
+            )
+        if size > CLIENT_SIDE_APPLY_LIMIT_BYTES:
+            warnings.append(
+                f"{where} is {size} bytes of JSON, over the {CLIENT_SIDE_APPLY_LIMIT_BYTES} "
+                "bytes client-side `kubectl apply` can keep in its last-applied-configuration "
+                "annotation; apply the rendered objects with `kubectl apply --server-side`"
+            )
+    return warnings
 
 
 def _invalid_names(obj: dict[str, Any]) -> list[str]:
@@ -131,8 +171,13 @@ def status_record(backend: Backend) -> dict[str, Any]:
     }
 
 
-def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rendering:
-    """Derive backends and every object to declare; raise RenderError when undeployable."""
+def render(
+    inventory: Inventory, name: str, args: VirtualMCPServerArgs, *, now: datetime | None = None
+) -> Rendering:
+    """Derive backends and every object to declare; raise RenderError when undeployable.
+
+    `now` (timezone-aware; default the current time) is when CA certificates must be valid.
+    """
     overrides = {
         backend: _resolve_backend_auth(inventory, auth, f"outgoingAuth.backends.{backend}")
         for backend, auth in sorted(args.outgoing_auth.backends.items())
@@ -142,7 +187,9 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
         default_auth = _resolve_backend_auth(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
-    result = derive_backends(inventory, args.group, args.entries, overrides)
+    result = derive_backends(
+        inventory, args.group, args.entries, overrides, strict=args.strict, now=now
+    )
     _check_deployable(args, result)
 
     document = build_config(name, args, result.backends, default_auth)
@@ -157,14 +204,13 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
     extra_env = default_auth.secret_env if default_auth else ()
     env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
     deployment = manifests.deployment(name, args, result.backends, checksum, env)
-    deployment_bytes = len(json.dumps(deployment, separators=(",", ":")).encode())
-    _check_size(deployment, "manifest", deployment_bytes, OBJECT_LIMIT_BYTES, len(result.backends))
 
     objects = [] if args.service_account else manifests.rbac(name, args)
     objects += [config_map, deployment, manifests.service(name, args)]
     if manifests.wants_pod_disruption_budget(args):
         objects.append(manifests.pod_disruption_budget(name, args))
     _check_names(objects)
+    size_warnings = _check_stored_sizes(objects, len(result.backends))
     status = {
         "discoveredBackends": [status_record(b) for b in result.backends],
         "backendCount": len(result.backends),
@@ -174,4 +220,5 @@ def render(inventory: Inventory, name: str, args: VirtualMCPServerArgs) -> Rende
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    return Rendering(objects=tuple(objects), status=status, derivation=result)
+    warnings = (*(w.line() for w in result.warnings), *size_warnings)
+    return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)

@@ -2,8 +2,9 @@
 
 Checks that the component reads every object derivation uses (and never a Secret), declares
 exactly the rendered objects with the same inputs `render` prints, parents and names its
-children, reacts to entries added or removed, warns per skip, refuses strict-mode skips and a
-missing group without registering any child, and keeps secret values out of every input.
+children, reacts to entries added or removed, warns per skip and per rendering warning, refuses
+strict-mode skips and a missing group without registering any child, and keeps secret values out
+of every input.
 """
 
 from __future__ import annotations
@@ -200,6 +201,18 @@ def test_each_skip_is_a_pulumi_warning(engine: Engine) -> None:
         'skipped MCPServerEntry "cloud-metadata": remote URL host is not allowed: IP address '
         "169.254.169.254 falls within blocked range 169.254.0.0/16"
     ]
+
+
+def test_each_rendering_warning_is_a_pulumi_warning() -> None:
+    entry = ca_entry("creds-in-clear")
+    entry["spec"]["headerForward"] = {"addPlaintextHeaders": {"X-Api-Key": "MARKER-in-clear"}}
+    engine = install(with_objects(example_objects(), entry))
+    deploy(engine)
+    (warning,) = [m for m in engine.warnings.messages if "creds-in-clear" in m]
+    assert warning.startswith(
+        "MCPServerEntry \"creds-in-clear\": plaintext header 'X-Api-Key' looks like a credential"
+    )
+    assert "MARKER" not in warning
 
 
 def test_ca_volumes_and_mounts_with_default_and_custom_key() -> None:

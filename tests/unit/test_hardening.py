@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests import factories
-from tests.unit.helpers import example_arguments, render_checked, render_module
-from vmcp_components import inventory, naming
+from tests.unit.helpers import (
+    env_by_name,
+    example_arguments,
+    render_checked,
+    render_module,
+    skipped_by_name,
+)
+from vmcp_components import ca_bundles, inventory, models, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
 from vmcp_components.inventory import SnapshotError, load_snapshot
-from vmcp_components.render import RenderError
+from vmcp_components.render import RenderError, Rendering
 from vmcp_components.stack_config import StackConfigError, load_stack_file
 
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
@@ -286,3 +295,362 @@ def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
     assert err.startswith("error: ")
     assert "larger than" in err
     assert err.count("\n") == 1
+
+
+# ─── 6. objects as stored: etcd's request limit, client-side apply's annotation limit ───
+
+
+def _heavy_entry(index: int) -> dict[str, Any]:
+    """An entry that weighs on the Deployment: a CA volume and mount, three header env vars."""
+    return factories.entry(
+        f"remote-mcp-{index:05d}",
+        ca=("corp-ca", "ca.crt"),
+        plaintext={"X-Tenant-ID": f"tenant-{index:05d}"},
+        secret_headers=[
+            ("X-Upstream-Auth", "upstream-creds", "token"),
+            ("X-Upstream-Signature", "upstream-creds", "token"),
+        ],
+    )
+
+
+def _heavy_group(count: int) -> list[dict[str, Any]]:
+    return [
+        factories.group(),
+        factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+        factories.secret("upstream-creds", {"token": "dg=="}),
+        *(_heavy_entry(index) for index in range(count)),
+    ]
+
+
+def test_an_object_too_large_once_stored_is_refused_before_any_object_is_returned() -> None:
+    # 1,450 heavy entries: the Deployment's JSON (about 1.2 MB) is under etcd's 1.5 MiB, but
+    # not with the managedFields that server-side apply stores next to it.
+    with pytest.raises(RenderError) as caught:
+        render_module.render(
+            factories.inventory(*_heavy_group(1_450)), "eng-tools", factories.args()
+        )
+    message = str(caught.value)
+    found = re.fullmatch(
+        r"group too large: Deployment eng-tools would be stored as about (\d+) bytes \((\d+) "
+        r"bytes of JSON plus an estimated 50% for server-side apply's managedFields\) for 1450 "
+        r"backends, over etcd's default request limit of 1572864 bytes; split the group into "
+        r"several groups, each with its own vMCP, or give it fewer entries or fewer CA bundles",
+        message,
+    )
+    assert found, message
+    stored, size = int(found.group(1)), int(found.group(2))
+    assert size < 1_572_864 < stored == int(size * 1.5)
+
+
+def test_an_object_over_256_kib_of_json_warns_to_apply_server_side(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one header value of 300,000 bytes: the Deployment is over 256 KiB, far under etcd's limit
+    objects = [factories.group(), factories.entry("big", plaintext={"X-Blob": "b" * 300_000})]
+    rendering = render_checked(factories.inventory(*objects))
+    (warning,) = rendering.warnings
+    assert re.fullmatch(
+        r"Deployment eng-tools is \d+ bytes of JSON, over the 262144 bytes client-side "
+        r"`kubectl apply` can keep in its last-applied-configuration annotation; apply the "
+        r"rendered objects with `kubectl apply --server-side`",
+        warning,
+    )
+    snapshot = tmp_path / "snapshot.yaml"
+    snapshot.write_text(yaml.safe_dump_all(objects), encoding="utf-8")
+
+    code = main(example_arguments(snapshot))
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert out.startswith("apiVersion: v1\n")
+    assert err == f"warning: {warning}\n"
+
+
+def test_a_small_group_renders_without_size_warnings() -> None:
+    assert render_checked(factories.inventory(*_heavy_group(10))).warnings == ()
+
+
+# ─── 7. values at secret-reference paths are never echoed ───
+
+MARKER = "Bearer MARKER-9f3c1e"
+
+
+def _everything_said(rendering: Rendering) -> str:
+    return json.dumps([rendering.objects, rendering.status, rendering.warnings])
+
+
+def _misplaced_secrets() -> list[dict[str, Any]]:
+    """Members and auth configs with MARKER where a {name, key} reference belongs."""
+    value_ref = factories.entry("value-ref", secret_headers=[("Authorization", "s", "k")])
+    value_ref["spec"]["headerForward"]["addHeadersFromSecret"][0]["valueSecretRef"] = MARKER
+    whole_item = factories.entry("whole-item", secret_headers=[("Authorization", "s", "k")])
+    whole_item["spec"]["headerForward"]["addHeadersFromSecret"][0] = f"Authorization: {MARKER}"
+    plaintext_list = factories.entry("plaintext-list", plaintext={"Authorization": "x"})
+    plaintext_list["spec"]["headerForward"]["addPlaintextHeaders"]["Authorization"] = [MARKER]
+    injection = factories.header_injection("injection", header="X-Api-Key", secret="s", key="k")
+    injection["spec"]["headerInjection"]["valueSecretRef"] = MARKER
+    exchange = factories.token_exchange("exchange")
+    exchange["spec"]["tokenExchange"]["clientSecretRef"] = MARKER
+    return [
+        value_ref,
+        whole_item,
+        plaintext_list,
+        injection,
+        exchange,
+        factories.entry("uses-injection", auth="injection"),
+        factories.entry("uses-exchange", auth="exchange"),
+    ]
+
+
+def test_secret_reference_fields_are_found_in_the_models() -> None:
+    assert {"valueSecretRef", "clientSecretRef"} == models.SECRET_REFERENCE_FIELDS
+    assert {"addHeadersFromSecret", "headerInjection", "tokenExchange"}.issubset(
+        models.SECRET_CONTAINER_FIELDS
+    )
+
+
+def test_a_value_at_a_secret_reference_path_is_never_echoed() -> None:
+    rendering = render_checked(
+        factories.inventory(factories.group(), factories.entry("good"), *_misplaced_secrets())
+    )
+    skips = skipped_by_name(rendering)
+    assert set(skips) == {
+        "value-ref",
+        "whole-item",
+        "plaintext-list",
+        "uses-injection",
+        "uses-exchange",
+    }
+    assert MARKER not in _everything_said(rendering)
+    assert "MARKER" not in _everything_said(rendering)
+    for name in ("value-ref", "uses-injection", "uses-exchange"):
+        assert "must be a Secret key reference {name, key}, not a value" in skips[name]
+    for name in ("whole-item", "plaintext-list"):
+        assert "the value is not shown: it may be a secret" in skips[name]
+
+
+def test_an_outgoing_auth_config_with_a_misplaced_secret_fails_without_echoing_it() -> None:
+    inventory = factories.inventory(
+        factories.group(), factories.entry("good"), *_misplaced_secrets()
+    )
+    args = factories.args(
+        outgoingAuth={
+            "default": {
+                "type": "externalAuthConfigRef",
+                "externalAuthConfigRef": {"name": "exchange"},
+            }
+        }
+    )
+    with pytest.raises(RenderError) as caught:
+        render_module.render(inventory, "eng-tools", args)
+    assert "clientSecretRef: must be a Secret key reference" in str(caught.value)
+    assert "MARKER" not in str(caught.value)
+
+
+def test_other_invalid_values_are_still_echoed() -> None:
+    entry = factories.entry("odd")
+    entry["spec"]["transport"] = "carrier-pigeon"
+    skips = _skips(entry)
+    assert "(got 'carrier-pigeon')" in skips["odd"]
+
+
+# ─── 8. plaintext headers named like credentials ───
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization",
+        "proxy-authorization",
+        "COOKIE",
+        "X-Auth-Token",
+        "X-Signing-Key",
+        "Client-Secret",
+        "XApi-Key-V2",
+        "db-password",
+    ],
+)
+def test_a_plaintext_credential_header_warns_without_its_value(header: str) -> None:
+    entry = factories.entry("creds", plaintext={header: MARKER, "X-Tenant-ID": "t"})
+    rendering = render_checked(factories.inventory(factories.group(), entry))
+    (warning,) = rendering.warnings
+    assert warning.startswith(f"MCPServerEntry \"creds\": plaintext header '{header}' looks like")
+    assert "addHeadersFromSecret with a valueSecretRef" in warning
+    assert "MARKER" not in warning
+    assert rendering.status["backendCount"] == 1
+
+
+@pytest.mark.parametrize("header", ["X-Tenant-ID", "Accept", "X-Keyboard", "Tokenizer"])
+def test_other_plaintext_headers_do_not_warn(header: str) -> None:
+    entry = factories.entry("plain", plaintext={header: "v"})
+    assert render_checked(factories.inventory(factories.group(), entry)).warnings == ()
+
+
+def test_strict_skips_a_member_with_a_plaintext_credential_header() -> None:
+    inventory = factories.inventory(
+        factories.group(),
+        factories.entry("good"),
+        factories.entry("creds", plaintext={"Authorization": MARKER}),
+    )
+    with pytest.raises(RenderError) as caught:
+        render_module.render(inventory, "eng-tools", factories.args(strict=True))
+    message = str(caught.value)
+    assert "strict mode: 1 member(s)" in message
+    assert "MCPServerEntry \"creds\": plaintext header 'Authorization' looks like" in message
+    assert "MARKER" not in message
+
+
+# ─── 9. plaintext header values reach the backend unchanged through the kubelet ───
+
+
+def kubelet_expand(value: str, defined: dict[str, str]) -> str:
+    """The kubelet's expansion of an env `value`, ported from Go to Python.
+
+    A port of k8s.io/kubernetes/third_party/forked/golang/expansion (`Expand` with
+    `MappingFuncFor`), because no kubelet runs here for unit tests: `$$` becomes `$`,
+    `$(NAME)` becomes the value of a defined NAME and stays as written otherwise, an
+    unterminated `$(` and a `$` before any other character are kept.
+    """
+    out: list[str] = []
+    checkpoint = cursor = 0
+    while cursor < len(value):
+        if value[cursor] == "$" and cursor + 1 < len(value):
+            out.append(value[checkpoint:cursor])
+            rest = value[cursor + 1 :]
+            if rest[0] == "$":
+                out.append("$")
+                advance = 1
+            elif rest[0] == "(" and ")" in rest:
+                name = rest[1 : rest.index(")")]
+                out.append(defined.get(name, f"$({name})"))
+                advance = rest.index(")") + 1
+            else:
+                out.append("$" + rest[0] if rest[0] != "(" else "$(")
+                advance = 1
+            cursor += advance
+            checkpoint = cursor + 1
+        cursor += 1
+    return "".join(out) + value[checkpoint:]
+
+
+@pytest.mark.parametrize(
+    ("value", "expanded"),
+    [("$(HOME)", "/tmp"), ("$$", "$"), ("a$b", "a$b"), ("$(NOPE)", "$(NOPE)"), ("x$", "x$")],
+)
+def test_the_kubelet_port_expands_as_the_kubelet(value: str, expanded: str) -> None:
+    assert kubelet_expand(value, {"HOME": "/tmp"}) == expanded
+
+
+def test_plaintext_header_values_reach_the_backend_exactly_as_written() -> None:
+    headers = {"X-A": "$(HOME)", "X-B": "$$", "X-C": "a$b", "X-D": "$(", "X-E": "$$(HOME)$"}
+    rendering = render_checked(
+        factories.inventory(factories.group(), factories.entry("dollars", plaintext=headers))
+    )
+    value = env_by_name(rendering)["TOOLHIVE_HEADER_FORWARD_DOLLARS"]["value"]
+    sent = json.loads(kubelet_expand(value, {"HOME": "/tmp"}))
+    assert sent == {"addPlaintextHeaders": headers}
+
+
+# ─── 10. CA bundles: parsed once per render; keys, dates and CA flag checked at `now` ───
+
+NOW = datetime(2030, 6, 1, tzinfo=UTC)
+YEAR = timedelta(days=365)
+
+
+def _ca_skips(pem: str, now: datetime = NOW) -> tuple[dict[str, str], tuple[str, ...]]:
+    rendering = render_module.render(
+        factories.inventory(
+            factories.group(),
+            factories.entry("good"),
+            factories.config_map("corp-ca", {"ca.crt": pem}),
+            factories.entry("tls", ca=("corp-ca", "ca.crt")),
+        ),
+        "eng-tools",
+        factories.args(),
+        now=now,
+    )
+    return skipped_by_name(rendering), rendering.warnings
+
+
+def _cert(**overrides: Any) -> str:
+    values: dict[str, Any] = {"not_before": NOW - YEAR, "not_after": NOW + YEAR}
+    values.update(overrides)
+    return factories.certificate("Corp Root", **values)
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"],
+)
+def test_a_ca_bundle_with_a_private_key_is_skipped_without_echoing_it(block: str) -> None:
+    pem = _cert() + f"-----BEGIN {block}-----\nMARKERabc\n-----END {block}-----\n"
+    skips, _ = _ca_skips(pem)
+    assert skips["tls"].startswith('CA bundle ConfigMap "corp-ca" key "ca.crt" holds a private key')
+    assert "MARKER" not in skips["tls"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"not_before": NOW - 2 * YEAR, "not_after": NOW - YEAR}, "has expired"),
+        ({"not_before": NOW + timedelta(days=1)}, "is not valid yet"),
+        ({"ca": False, "issuer": "Corp Root"}, "is neither a CA certificate"),
+        ({"ca": None, "issuer": "Corp Root"}, "is neither a CA certificate"),
+    ],
+    ids=["expired", "not-yet-valid", "leaf-ca-false", "leaf-no-basic-constraints"],
+)
+def test_a_ca_certificate_that_cannot_anchor_trust_skips_the_entry(
+    overrides: dict[str, Any], fragment: str
+) -> None:
+    pem = factories.certificate(
+        "Leaf", **{"not_before": NOW - YEAR, "not_after": NOW + YEAR, **overrides}
+    )
+    skips, _ = _ca_skips(_cert() + pem)
+    reason = skips["tls"]
+    assert reason.startswith('CA bundle ConfigMap "corp-ca" key "ca.crt": certificate \'CN=Leaf\'')
+    assert fragment in reason
+    not_before = overrides.get("not_before", NOW - YEAR).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert f"(valid {not_before} to " in reason
+
+
+@pytest.mark.parametrize("ca", [False, None])
+def test_a_self_signed_server_certificate_is_accepted_as_pinned(ca: bool | None) -> None:
+    skips, warnings = _ca_skips(_cert(ca=ca))
+    assert (skips, warnings) == ({}, ())
+
+
+def test_a_ca_certificate_expiring_within_30_days_warns() -> None:
+    skips, warnings = _ca_skips(_cert(not_after=NOW + timedelta(days=12)))
+    assert skips == {}
+    (warning,) = warnings
+    assert warning.startswith(
+        'MCPServerEntry "tls": CA bundle ConfigMap "corp-ca" key "ca.crt": certificate '
+        "'CN=Corp Root' (valid 2029-06-01T00:00:00Z to 2030-06-13T00:00:00Z) expires in 12 day(s)"
+    )
+
+
+def test_the_example_ca_is_judged_at_the_given_time() -> None:
+    pem = factories.ca_pem()  # valid 2026-11-24 to 2036-11-21
+    assert _ca_skips(pem, datetime(2030, 1, 1, tzinfo=UTC)) == ({}, ())
+    assert "has expired" in _ca_skips(pem, datetime(2037, 1, 1, tzinfo=UTC))[0]["tls"]
+    assert "expires in 20 day(s)" in _ca_skips(pem, datetime(2036, 11, 1, tzinfo=UTC))[1][0]
+
+
+def test_a_shared_ca_bundle_is_parsed_once_per_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    parses: list[int] = []
+    load = ca_bundles.x509.load_pem_x509_certificates
+
+    def counting(data: bytes) -> list[Any]:
+        parses.append(1)
+        return load(data)
+
+    monkeypatch.setattr(ca_bundles.x509, "load_pem_x509_certificates", counting)
+    inventory = factories.inventory(
+        factories.group(),
+        factories.config_map("corp-ca", {"ca.crt": factories.ca_pem()}),
+        *(factories.entry(f"e{index}", ca=("corp-ca", "ca.crt")) for index in range(50)),
+    )
+    render_checked(inventory)
+    assert len(parses) == 1
+    render_checked(inventory)
+    assert len(parses) == 2  # not cached across renders

@@ -231,5 +231,5 @@ def test_a_deployment_too_large_for_etcd_is_refused() -> None:
     with pytest.raises(RenderError) as caught:
         render_checked(factories.inventory(factories.group(), *entries))
     message = str(caught.value)
-    assert message.startswith("group too large: the manifest of Deployment eng-tools would be ")
-    assert "for 17 backends, over the 1572864-byte limit" in message
+    assert message.startswith("group too large: Deployment eng-tools would be stored as about ")
+    assert "for 17 backends, over etcd's default request limit of 1572864 bytes" in message
