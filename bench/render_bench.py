@@ -258,7 +258,7 @@ def main() -> None:
     options = parser.parse_args()
 
     print(
-        f"python {platform.python_version()}, libyaml emitter: {yaml.__with_libyaml__}, "
+        f"python {platform.python_version()}, YAML emitter: pure Python (yaml_text), "
         f"cpus: {os.cpu_count()}, load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     if options.shared_bundle:

@@ -1,19 +1,25 @@
 """vmcp-components: the command line (`vmcp-components`, or `python -m vmcp_components`).
 
 `render` prints, offline, every object the component would declare for a snapshot of the
-namespace: either for `--name/--namespace/--group [--strict]`, or for everything a stack file
-declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document YAML on stdout (and
-one `warning:` line on stderr per warning of the rendering); exit 2 with one `error:` line on
-stderr (and nothing on stdout, no status file) for bad input or an undeployable group.
+namespace (a file, or `-` for stdin): either for `--name/--namespace/--group [--strict]`, or for
+everything a stack file declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document
+YAML on stdout (and one `warning:` line on stderr per warning of the rendering); exit 2 with one
+`error:` line on stderr (and nothing on stdout, no status file) for bad input or an undeployable
+group, and with one `error:` line when stdout cannot be written or memory runs out. The status
+file appears, atomically, only after stdout is flushed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so `--help` stays instant
     from vmcp_components.args import VirtualMCPServerArgs
@@ -21,12 +27,14 @@ if TYPE_CHECKING:  # the heavy modules load only when a command runs, so `--help
 
 PROG = "vmcp-components"
 EXIT_BAD_INPUT = 2
+STDIN = "-"
 _TARGET_OPTIONS = ("name", "namespace", "group")
 _RENDER_EPILOG = """\
 examples:
   %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
       --group engineering-team
   %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot prod-snapshot.yaml
+  kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
 
 SNAPSHOT is what this prints (Secret values are never read):
   kubectl get mcpgroups,mcpserverentries,mcpservers,mcpremoteproxies,mcpexternalauthconfigs,\
@@ -60,7 +68,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--snapshot",
         required=True,
         type=Path,
-        help="`kubectl get <kinds> -n NS -o yaml` output or multi-document YAML",
+        help="`kubectl get <kinds> -n NS -o yaml` output or multi-document YAML; - for stdin",
     )
     run.add_argument(
         "--stack",
@@ -117,26 +125,95 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     return name, args
 
 
-def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
-    """(YAML for stdout, JSON status, warnings) for the options; raises VmcpError on bad input."""
+def _read_snapshot(path: Path) -> str:
+    """The snapshot's text, from `path` or stdin (`-`), never reading past the size limit."""
     from vmcp_components import inventory
     from vmcp_components.errors import VmcpError
-    from vmcp_components.inventory import SnapshotError, load_snapshot, snapshot_too_large
+    from vmcp_components.inventory import SnapshotError, snapshot_too_large
+
+    limit = inventory.MAX_SNAPSHOT_BYTES
+    try:
+        with contextlib.ExitStack() as stack:
+            stream: BinaryIO = (
+                sys.stdin.buffer if str(path) == STDIN else stack.enter_context(path.open("rb"))
+            )
+            data = stream.read(limit + 1)  # never more than the limit into memory
+        if len(data) > limit:
+            raise SnapshotError(f"{_source(path)}: {snapshot_too_large()}")
+        return data.decode("utf-8")
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, or stdin closed
+        raise VmcpError(f"cannot read snapshot {_source(path)}: {error}") from None
+
+
+def _source(path: Path) -> str:
+    return "stdin" if str(path) == STDIN else str(path)
+
+
+def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
+    """(YAML for stdout, JSON status, warnings) for the options; raises VmcpError on bad input."""
+    from vmcp_components.inventory import load_snapshot
     from vmcp_components.render import render
 
     name, args = _target(options)
-    limit = inventory.MAX_SNAPSHOT_BYTES
-    try:
-        with options.snapshot.open("rb") as stream:
-            data = stream.read(limit + 1)  # never more than the limit into memory
-        if len(data) > limit:
-            raise SnapshotError(f"{options.snapshot}: {snapshot_too_large()}")
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise VmcpError(f"cannot read snapshot {options.snapshot}: {error}") from None
-    rendering = render(load_snapshot(text, args.namespace, str(options.snapshot)), name, args)
+    text = _read_snapshot(options.snapshot)
+    rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
     return dump_objects(rendering), status, rendering.warnings
+
+
+@contextlib.contextmanager
+def _replaced_on_success(path: Path | None, text: str) -> Generator[None, None, None]:
+    """Stage `text` next to `path`; when the block succeeds, os.replace it onto `path`.
+
+    The staged file is written (and fsynced) before the block runs, so an unwritable place
+    fails first; when the block raises, it is removed and an old `path` is left untouched.
+    """
+    from vmcp_components.errors import VmcpError
+
+    if path is None:
+        yield
+        return
+    failure = f"cannot write status file {path}"
+    try:
+        handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise VmcpError(f"{failure}: {error}") from None
+    try:
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(staged, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
+        except OSError as error:
+            raise VmcpError(f"{failure}: {error}") from None
+        yield
+        try:
+            os.replace(staged, path)
+        except OSError as error:
+            raise VmcpError(f"{failure}: {error}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
+
+
+def _write_stdout(text: str) -> None:
+    """Write and flush `text`; a closed pipe or a full disk becomes a VmcpError."""
+    from vmcp_components.errors import VmcpError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            # What stays buffered would fail again at exit, with a second message on stderr.
+            target = sys.stdout.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, target)
+            os.close(devnull)
+        raise VmcpError(f"cannot write the objects to stdout: {error}") from None
 
 
 def _render(options: argparse.Namespace) -> int:
@@ -144,20 +221,20 @@ def _render(options: argparse.Namespace) -> int:
 
     try:
         manifests, status, warnings = run_render(options)
+        with _replaced_on_success(options.status_file, status):
+            _write_stdout(manifests)
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
     except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    if options.status_file is not None:
-        try:
-            options.status_file.write_text(status, encoding="utf-8")
-        except OSError as error:
-            print(
-                f"error: cannot write status file {options.status_file}: {error}", file=sys.stderr
-            )
-            return EXIT_BAD_INPUT
-    sys.stdout.write(manifests)
+    except MemoryError:
+        print(
+            "error: out of memory while rendering; snapshot only the group's namespace and "
+            "the kinds render reads, or give the process more memory",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     return 0
 
 

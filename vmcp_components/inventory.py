@@ -10,11 +10,14 @@ never stored. Nothing downstream looks at a raw object again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 
 from vmcp_components.errors import VmcpError, echo
 from vmcp_components.kinds import BY_KIND, ToolHiveKind
@@ -173,11 +176,17 @@ class _RefusedYAML(yaml.MarkedYAMLError):
     """YAML this loader refuses: a key twice in a mapping, too many aliases, a recursive one."""
 
 
-class _SnapshotLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses duplicate keys, recursive aliases and alias bombs."""
+class _Guards(Composer, SafeConstructor):
+    """The protections every snapshot loader has, whichever parser feeds it events.
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    Nodes are composed here, in Python, also over libyaml's parser: libyaml's own composer
+    recurses in C and overflows the C stack on deep nesting, this one ends in a RecursionError.
+    Refused: duplicate keys, more than MAX_ALIASES aliases, aliases expanding to more than
+    MAX_ALIAS_EXPANSION nodes, recursive aliases, and values their YAML type cannot hold.
+    """
+
+    def __init__(self) -> None:
+        Composer.__init__(self)
         self._aliases = 0
         self._expanded = 0
         self._open: set[str] = set()  # anchors of collections still being composed
@@ -198,9 +207,9 @@ class _SnapshotLoader(yaml.SafeLoader):
         return size
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if not self.check_event(yaml.AliasEvent):
+        if not self.check_event(yaml.AliasEvent):  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
             return super().compose_node(parent, index)
-        event = cast(yaml.AliasEvent, self.peek_event())  # pyright: ignore[reportUnknownMemberType]
+        event = cast(yaml.AliasEvent, self.peek_event())  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
         anchor = cast(str, event.anchor)
         mark = cast(yaml.Mark, event.start_mark)
         self._aliases += 1
@@ -239,10 +248,20 @@ class _SnapshotLoader(yaml.SafeLoader):
         finally:
             self._open.discard(anchor)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)  # pyright: ignore[reportUnknownMemberType]
+        except (ValueError, KeyError, OverflowError):  # `2020-13-45`, `!!int x`, `!!bool maybe`
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            raise _RefusedYAML(
+                problem=f"the value is not a valid {kind}; quote it to keep it a string",
+                problem_mark=node.start_mark,
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # pyright: ignore[reportUnknownMemberType]
+            key = self.construct_object(key_node, deep=True)
             try:
                 duplicate = key in seen
                 seen.add(key)
@@ -256,13 +275,53 @@ class _SnapshotLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+SnapshotLoader = type[yaml.SafeLoader] | type[yaml.CSafeLoader]
+
+
+def _guarded(parser: type[Any]) -> SnapshotLoader:
+    """`parser` (yaml.SafeLoader or yaml.CSafeLoader) with the `_Guards`."""
+
+    class Loader(_Guards, parser):
+        def __init__(self, stream: str) -> None:
+            parser.__init__(self, stream)  # pyright: ignore[reportCallIssue] (Any: two bases)
+            _Guards.__init__(self)
+
+    return cast("SnapshotLoader", Loader)
+
+
+LOADERS: dict[str, SnapshotLoader] = {"python": _guarded(yaml.SafeLoader)}
+"""The snapshot loaders by parser; libyaml's C parser, when PyYAML has it, reads 3x faster."""
+if yaml.__with_libyaml__:
+    LOADERS["libyaml"] = _guarded(yaml.CSafeLoader)
+LOADER = LOADERS.get("libyaml", LOADERS["python"])
+"""The loader `load_snapshot` uses."""
+
+_NOT_YAML_TEXT = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""A character no YAML stream may hold (YAML 1.1 `c-printable`), as both parsers check it."""
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_PYYAML_LITERAL = re.compile(r"'(?:<[a-z ]+>|[ !,.:>\[\]{}])'")
+"""Quoted text PyYAML writes itself: token names (`'<scalar>'`) and indicator characters."""
+_DANGLING = re.compile(r",? but (?:found|got)$")
+"""What is left of `..., but found %r` once the input is taken out."""
+
+
 def load_snapshot(text: str, namespace: str, source: str = "snapshot") -> Inventory:
     """Read `kubectl get -o yaml` output (a List) or multi-document YAML into an Inventory.
 
     Refused with a SnapshotError: over MAX_SNAPSHOT_BYTES, not YAML, a key twice in a mapping,
-    more than MAX_ALIASES aliases or a recursive one, nesting too deep for the parser.
+    more than MAX_ALIASES aliases or a recursive one, nesting too deep for the parser. A YAML
+    error names the line, column and kind of problem, never the text there (it may be a
+    Secret's value).
     """
-    if len(text) > MAX_SNAPSHOT_BYTES or len(text.encode("utf-8")) > MAX_SNAPSHOT_BYTES:
+    if len(text) > MAX_SNAPSHOT_BYTES:
+        raise SnapshotError(f"{source}: {snapshot_too_large()}")
+    if bad := _NOT_YAML_TEXT.search(text):  # before encoding: a lone surrogate cannot be
+        raise SnapshotError(
+            f"{source}: not valid YAML{_place(text, bad.start())}: a control character or "
+            "other character YAML does not allow; write it as an escape in a double-quoted "
+            "string"
+        )
+    if len(text.encode("utf-8")) > MAX_SNAPSHOT_BYTES:
         raise SnapshotError(f"{source}: {snapshot_too_large()}")
     try:
         return _load(text, namespace, source)
@@ -280,14 +339,30 @@ def snapshot_too_large() -> str:
     )
 
 
+def _place(text: str, index: int) -> str:
+    """` at line L, column C` of character `index` of `text`."""
+    line, column = text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+    return f" at line {line}, column {column}"
+
+
+def _problem(error: yaml.YAMLError) -> str:
+    """The kind of problem, without the input PyYAML quotes in its messages."""
+    problem = getattr(error, "problem", None)
+    if not isinstance(problem, str):
+        return "the text cannot be read as YAML"
+    if isinstance(error, _RefusedYAML):
+        return problem  # ours: echoes only keys and anchor names, bounded
+    kept = _QUOTED.sub(lambda m: m[0] if _PYYAML_LITERAL.fullmatch(m[0]) else "", problem)
+    return _DANGLING.sub("", " ".join(kept.split()))
+
+
 def _load(text: str, namespace: str, source: str) -> Inventory:
     try:
-        documents: list[object] = list(yaml.load_all(text, Loader=_SnapshotLoader))
+        documents: list[object] = list(yaml.load_all(text, Loader=LOADER))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         place = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise SnapshotError(f"{source}: not valid YAML{place}: {problem}") from None
+        raise SnapshotError(f"{source}: not valid YAML{place}: {_problem(error)}") from None
     objects = list(_flatten(documents))
     if not objects:
         raise SnapshotError(f"{source}: holds no Kubernetes objects")

@@ -1,8 +1,10 @@
 """Deterministic YAML text: block style, no aliases, `|` for multi-line strings.
 
-Sequences under a mapping key are not indented (libyaml's and kubectl's style). The dumper
-uses libyaml's C emitter when PyYAML has it, which is several times faster on large groups;
-the pure-Python emitter, used otherwise, writes the same text.
+Sequences under a mapping key are not indented (libyaml's and kubectl's style). Always
+PyYAML's pure-Python emitter, never libyaml's: the two write different bytes for some strings
+(empty or long keys, characters outside the BMP, NEL, CR), so the C emitter would make the
+`configChecksum` depend on how PyYAML was built. The price: rendering and printing a
+1,000-entry group takes about 4 s instead of 1 s.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from yaml.representer import SafeRepresenter
 
 
 def _represent_str(dumper: SafeRepresenter, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    # NEL (U+0085) is a YAML line break: written raw, plain, quoted or in a block, it reads back
+    # as a space or a newline. Only a double-quoted scalar escapes it (`\N`).
+    style = '"' if "\x85" in value else "|" if "\n" in value else None
     # The stubs leave `value` unannotated, so strict pyright calls the method partially unknown.
     represent = cast(
         "Callable[..., yaml.ScalarNode]",
@@ -24,20 +28,14 @@ def _represent_str(dumper: SafeRepresenter, value: str) -> yaml.ScalarNode:
     return represent("tag:yaml.org,2002:str", value, style=style)
 
 
-def _dumper(base: type[SafeRepresenter]) -> type[SafeRepresenter]:
-    """`base` with our string style and without aliases (shared dicts are written out)."""
+class _Dumper(yaml.SafeDumper):
+    """`yaml.SafeDumper` with our string style and without aliases (shared dicts written out)."""
 
-    class Dumper(base):
-        def ignore_aliases(self, data: object) -> bool:
-            return True
-
-    Dumper.add_representer(str, _represent_str)
-    return Dumper
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
-_PureDumper = _dumper(yaml.SafeDumper)
-_Dumper = _dumper(yaml.CSafeDumper) if yaml.__with_libyaml__ else _PureDumper
-
+_Dumper.add_representer(str, _represent_str)
 
 _OPTIONS: dict[str, Any] = {
     "Dumper": _Dumper,

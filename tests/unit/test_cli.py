@@ -10,7 +10,13 @@ no status file is written. The failing processes run concurrently to keep the ti
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import os
+import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,7 @@ from tests.unit.helpers import (
     render_module,
     start_cli,
 )
+from vmcp_components import cli, inventory
 from vmcp_components.args import VirtualMCPServerArgs
 from vmcp_components.cli import dump_objects, main
 from vmcp_components.inventory import load_snapshot
@@ -238,3 +245,169 @@ def test_an_unwritable_status_file_fails_before_printing(
     assert err.startswith(f"error: cannot write status file {status_file}: ")
     assert err.count("\n") == 1
     assert not status_file.exists()
+
+
+# ─── the snapshot from stdin (`--snapshot -`) ───
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> io.BytesIO:
+    raw = io.BytesIO(data)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw, encoding="utf-8"))
+    return raw
+
+
+def test_the_snapshot_can_come_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(example_arguments()) == 0
+    from_file = capsys.readouterr().out
+    _stdin(monkeypatch, factories.EXAMPLE_SNAPSHOT.read_bytes())
+
+    code = main(_replace(example_arguments(), "--snapshot", "-"))
+
+    assert (code, capsys.readouterr()) == (0, (from_file, ""))
+
+
+def test_an_oversized_stdin_is_refused_without_reading_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    raw = _stdin(monkeypatch, b"#" * 1_000_000)
+
+    code = main(_replace(example_arguments(), "--snapshot", "-"))
+
+    assert (code, capsys.readouterr()) == (
+        2,
+        ("", f"error: stdin: {inventory.snapshot_too_large()}\n"),
+    )
+    assert raw.tell() <= 64 * 1024  # one buffered read past the limit at most
+
+
+def test_a_stdin_that_is_not_yaml_names_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _stdin(monkeypatch, b"a: [\n")
+
+    assert main(_replace(example_arguments(), "--snapshot", "-")) == 2
+    assert capsys.readouterr().err.startswith("error: stdin: not valid YAML at line 2")
+
+
+# ─── stdout failures, memory, and the status file written last, atomically ───
+
+OLD_STATUS = '{"old": true}\n'
+
+
+class _FailingStdout(io.StringIO):
+    """A stdout whose write (or flush) fails like a closed pipe or a full disk."""
+
+    def __init__(self, error: OSError, *, on_flush: bool = False) -> None:
+        super().__init__()
+        self.error, self.on_flush = error, on_flush
+
+    def write(self, s: str) -> int:
+        if not self.on_flush:
+            raise self.error
+        return super().write(s)
+
+    def flush(self) -> None:
+        if self.on_flush:
+            raise self.error
+
+
+def _status_file(tmp_path: Path) -> Path:
+    status_file = tmp_path / "status.json"
+    status_file.write_text(OLD_STATUS, encoding="utf-8")
+    return status_file
+
+
+def _assert_one_error_and_old_status(code: int, err: str, status_file: Path, fragment: str) -> None:
+    assert code == 2
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert fragment in err
+    assert status_file.read_text(encoding="utf-8") == OLD_STATUS
+    assert sorted(p.name for p in status_file.parent.iterdir()) == ["status.json"]
+
+
+@pytest.mark.parametrize(
+    ("error", "on_flush"),
+    [
+        (BrokenPipeError(errno.EPIPE, "Broken pipe"), False),
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+    ],
+    ids=["EPIPE-on-write", "ENOSPC-on-flush"],
+)
+def test_a_failed_stdout_is_one_error_and_leaves_the_old_status(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: OSError,
+    on_flush: bool,
+) -> None:
+    status_file = _status_file(tmp_path)
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(error, on_flush=on_flush))
+
+    code = main([*example_arguments(), "--status-file", str(status_file)])
+
+    fragment = f"cannot write the objects to stdout: [Errno {error.errno}]"
+    _assert_one_error_and_old_status(code, capsys.readouterr().err, status_file, fragment)
+
+
+def test_running_out_of_memory_is_one_error_and_leaves_the_old_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status_file = _status_file(tmp_path)
+
+    def exhausted(rendering: object) -> str:
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "dump_objects", exhausted)
+
+    code = main([*example_arguments(), "--status-file", str(status_file)])
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    _assert_one_error_and_old_status(code, err, status_file, "out of memory while rendering")
+
+
+def test_the_status_file_is_replaced_whole_after_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status_file = _status_file(tmp_path)
+    seen_at_flush: list[str] = []
+
+    class Stdout(io.StringIO):
+        def flush(self) -> None:
+            seen_at_flush.append(status_file.read_text(encoding="utf-8"))
+
+    monkeypatch.setattr(sys, "stdout", Stdout())
+
+    assert main([*example_arguments(), "--status-file", str(status_file)]) == 0
+
+    assert seen_at_flush == [OLD_STATUS]  # still the old one while stdout was being flushed
+    assert json.loads(status_file.read_text(encoding="utf-8"))["backendCount"] == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["status.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(status_file.stat().st_mode) == 0o666 & ~umask
+    assert capsys.readouterr().err == ""
+
+
+def test_a_full_disk_on_stdout_is_one_error_line_in_a_real_process(tmp_path: Path) -> None:
+    status_file = _status_file(tmp_path)
+    arguments = [*example_arguments(), "--status-file", str(status_file)]
+    with Path("/dev/full").open("w") as full:
+        process = subprocess.run(
+            [sys.executable, "-m", "vmcp_components", *arguments],
+            cwd=factories.ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    _assert_one_error_and_old_status(
+        process.returncode, process.stderr, status_file, "[Errno 28] No space left on device"
+    )

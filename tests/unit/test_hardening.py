@@ -29,6 +29,19 @@ from vmcp_components.stack_config import StackConfigError, load_stack_file
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
 
 
+@pytest.fixture(params=sorted(inventory.LOADERS))
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once with each snapshot loader (libyaml's C parser and pure Python)."""
+    name: str = request.param
+    monkeypatch.setattr(inventory, "LOADER", inventory.LOADERS[name])
+    return name
+
+
+def test_both_loaders_are_tested_and_libyaml_is_preferred() -> None:
+    assert set(inventory.LOADERS) == {"libyaml", "python"}, "the locked PyYAML ships libyaml"
+    assert inventory.LOADER is inventory.LOADERS["libyaml"]
+
+
 # ─── 1. full-match validation: `$` also matches before a final newline ───
 
 
@@ -205,7 +218,7 @@ spec:
 """
 
 
-def test_a_duplicate_mapping_key_in_a_snapshot_is_refused() -> None:
+def test_a_duplicate_mapping_key_in_a_snapshot_is_refused(loader: str) -> None:
     with pytest.raises(
         SnapshotError,
         match=r"snap.yaml: not valid YAML at line 8, column 3: duplicate key 'remoteUrl'",
@@ -222,6 +235,7 @@ MANY_ALIASES = "base: &b x\nlist: [" + ", ".join(["*b"] * 101) + "]\n"
 RECURSIVE = "kind: List\nitems: &loop [*loop]\n"
 DEEP = "[" * 50_000 + "]" * 50_000 + "\n"
 LONG_VALUE = "apiVersion: " + "v" * 10_000 + "\nkind: MCPServerEntry\nmetadata: {name: x}\n"
+BAD_VALUES = ["2020-13-45", "!!int 12x", "!!bool maybe", "!!float x1", "2020-01-01 25:00:00"]
 
 
 @pytest.mark.parametrize(
@@ -230,17 +244,24 @@ LONG_VALUE = "apiVersion: " + "v" * 10_000 + "\nkind: MCPServerEntry\nmetadata: 
         (LAUGHS, "aliases expand to more than 100000 nodes"),
         (MANY_ALIASES, "more than 100 aliases"),
         (RECURSIVE, "alias *loop refers to a collection that contains it"),
-        (DEEP, "nested too deeply"),
+        (DEEP, "nested too deeply"),  # libyaml's own (C) composer dies of SIGSEGV here
+        *((f"a: {value}\n", "not a valid") for value in BAD_VALUES),  # were ValueError/KeyError
     ],
-    ids=["billion-laughs", "many-aliases", "recursive-alias", "deep-nesting"],
+    ids=[
+        "billion-laughs",
+        "many-aliases",
+        "recursive-alias",
+        "deep-nesting",
+        *BAD_VALUES,
+    ],
 )
-def test_hostile_yaml_is_refused(text: str, fragment: str) -> None:
+def test_hostile_yaml_is_refused(loader: str, text: str, fragment: str) -> None:
     with pytest.raises(SnapshotError) as raised:
         load_snapshot(text, "toolhive-system", "snap.yaml")
     assert fragment in str(raised.value)
 
 
-def test_a_few_aliases_are_still_fine() -> None:
+def test_a_few_aliases_are_still_fine(loader: str) -> None:
     text = (
         "apiVersion: v1\nkind: List\nitems:\n"
         "- {apiVersion: v1, kind: ConfigMap, metadata: &m {name: a}, data: {k: v}}\n"
@@ -248,13 +269,13 @@ def test_a_few_aliases_are_still_fine() -> None:
     assert load_snapshot(text, "toolhive-system").config_maps == {"a": {"k": "v"}}
 
 
-def test_an_oversized_snapshot_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_oversized_snapshot_is_refused(loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
     with pytest.raises(SnapshotError, match=r"snap\.yaml: larger than"):
         load_snapshot("#" * 1025, "toolhive-system", "snap.yaml")
 
 
-def test_echoed_input_values_are_bounded() -> None:
+def test_echoed_input_values_are_bounded(loader: str) -> None:
     with pytest.raises(SnapshotError) as raised:
         load_snapshot(LONG_VALUE, "toolhive-system", "snap.yaml")
     assert len(str(raised.value)) < 400
@@ -264,10 +285,11 @@ def test_echoed_input_values_are_bounded() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [LAUGHS, MANY_ALIASES, RECURSIVE, DEEP, LONG_VALUE, SNAPSHOT_WITH_DUPLICATE_KEY]
+    "text",
+    [LAUGHS, MANY_ALIASES, RECURSIVE, DEEP, LONG_VALUE, SNAPSHOT_WITH_DUPLICATE_KEY, "a: !!int 1x"],
 )
 def test_every_refused_snapshot_is_one_error_line_and_exit_2(
-    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    loader: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     snapshot = tmp_path / "snapshot.yaml"
     snapshot.write_text(text, encoding="utf-8")
@@ -654,3 +676,44 @@ def test_a_shared_ca_bundle_is_parsed_once_per_render(monkeypatch: pytest.Monkey
     assert len(parses) == 1
     render_checked(inventory)
     assert len(parses) == 2  # not cached across renders
+
+
+# ─── 6. a YAML error never quotes the text where it happened (it may be a Secret's value) ───
+
+MARKER = "s3cr3t-MARKER-d41d8"
+
+
+def _secret(string_data: str) -> str:
+    return (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n"
+        f"stringData:\n  token: {string_data}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "string_data",
+    [
+        f"@{MARKER}",  # a character that cannot start a token
+        f"{MARKER}: x",  # a mapping value where none may be
+        f'"{MARKER}\\q"',  # an unknown escape
+        f'"\\x{MARKER}"',  # a bad hex escape
+        f"!{MARKER} x",  # an unknown tag
+        f"!{MARKER}!x y",  # an undefined tag handle
+        f"*{MARKER}",  # an undefined alias
+        f"[{MARKER}",  # an unclosed flow sequence
+        f"'{MARKER}",  # an unterminated quoted scalar
+        f"{MARKER}\x01",  # a control character
+        f"!!int {MARKER}",  # a value its tag cannot hold
+        f"\n\t{MARKER}",  # a tab where indentation is expected
+        f"&{MARKER}, x",  # an anchor followed by junk
+        f"|{MARKER}",  # a bad block scalar header
+    ],
+)
+def test_a_yaml_error_names_the_place_never_the_value(loader: str, string_data: str) -> None:
+    with pytest.raises(SnapshotError) as raised:
+        load_snapshot(_secret(string_data), "toolhive-system", "snap.yaml")
+    message = str(raised.value)
+    assert re.match(r"snap\.yaml: not valid YAML at line \d+, column \d+: \w", message)
+    assert MARKER not in message
+    assert "s3cr3t" not in message.lower()
+    assert "\n" not in message

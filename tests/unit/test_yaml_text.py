@@ -1,9 +1,9 @@
 """The YAML writer (yaml_text): deterministic, safe, and the same with or without libyaml.
 
-Checks: the libyaml emitter (used when PyYAML has it) and the pure-Python emitter write the
-same bytes, including for awkward scalars; multi-line strings become `|` blocks; shared
-objects are written out in full (no anchors/aliases); strings that look like other types
-round-trip as strings.
+Checks: the bytes are always the pure-Python emitter's, also where libyaml's emitter writes
+other bytes (so the configChecksum cannot depend on how PyYAML was built); multi-line strings
+become `|` blocks; shared objects are written out in full (no anchors/aliases); strings that
+look like other types round-trip as strings.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 import yaml
 
-from tests import factories
-from tests.unit.helpers import render_checked
 from vmcp_components import yaml_text
 
 AWKWARD = {
@@ -39,21 +37,52 @@ AWKWARD = {
 }
 
 
-def _pure_dump_all(documents: list[Any]) -> str:
-    """What yaml_text writes on a PyYAML without libyaml (its fallback dumper)."""
-    options = dict(yaml_text._OPTIONS, Dumper=yaml_text._PureDumper)
-    return yaml.dump_all(documents, **options)
+TRICKY = {
+    "empty-key": {"": ""},
+    "long-key": {"k" * 200: "v"},
+    "astral": {"emoji": "launch 🚀 \U0001f600"},
+    "nel": {"x": "a\x85b", "a\x85": 1},
+    "nel-multi-line": {"x": "a\n\x85b\n", "y": "a\x85\n"},
+    "carriage-return": {"b!\r": "b!\r"},
+    "line-separator": {"x": "a\u2028b\n"},
+    "long-line": {"x": "word " * 2000},
+    "leading-trailing-space": {"x": "  padded  ", "y": "x\n  "},
+    "colon-hash": {"a: b # c": "a: b # c"},
+    "non-printable": {"x": "a\x01b\x7f\ufeff"},
+}
 
 
-def test_libyaml_is_used_when_pyyaml_has_it() -> None:
-    assert yaml.__with_libyaml__, "the locked PyYAML wheels ship libyaml"
-    assert issubclass(yaml_text._OPTIONS["Dumper"], yaml.CSafeDumper)
+def _like_yaml_text(base: type[Any]) -> type[Any]:
+    """`base` set up as yaml_text sets up its dumper: our string style, no aliases."""
+
+    class Dumper(base):
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    Dumper.add_representer(str, yaml_text._represent_str)
+    return Dumper
 
 
-def test_libyaml_and_pure_python_write_the_same_bytes() -> None:
-    rendering = render_checked(factories.inventory(*factories.example_objects()))
-    documents = [*rendering.objects, AWKWARD]
-    assert yaml_text.dump_all(documents) == _pure_dump_all(documents)
+def _dump_all_with(base: type[Any], documents: list[Any]) -> str:
+    return yaml.dump_all(documents, **dict(yaml_text._OPTIONS, Dumper=_like_yaml_text(base)))
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY))
+def test_tricky_strings_are_written_as_the_pure_python_emitter_writes_them(case: str) -> None:
+    documents = [TRICKY[case], AWKWARD]
+    text = yaml_text.dump_all(documents)
+    assert text == _dump_all_with(yaml.SafeDumper, documents)
+    assert list(yaml.safe_load_all(text)) == documents
+
+
+def test_libyaml_would_write_other_bytes_for_some_of_them() -> None:
+    """Why libyaml's emitter is never used: it disagrees with the pure-Python one."""
+    differ = {
+        case
+        for case, document in TRICKY.items()
+        if _dump_all_with(yaml.CSafeDumper, [document]) != yaml_text.dump_all([document])
+    }
+    assert {"empty-key", "astral", "carriage-return"} <= differ
 
 
 @pytest.mark.parametrize("key", sorted(AWKWARD))
