@@ -152,13 +152,14 @@ def _source(path: Path) -> str:
 def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     """(YAML for stdout, JSON status, warnings) for the options; raises VmcpError on bad input."""
     from vmcp_components.inventory import load_snapshot
-    from vmcp_components.render import render
+    from vmcp_components.render import kubectl_apply_warnings, render
 
     name, args = _target(options)
     text = _read_snapshot(options.snapshot)
     rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
-    return dump_objects(rendering), status, rendering.warnings
+    warnings = (*rendering.warnings, *kubectl_apply_warnings(rendering))
+    return dump_objects(rendering), status, warnings
 
 
 @contextlib.contextmanager

@@ -51,8 +51,8 @@ class Rendering:
     status: dict[str, Any]
     derivation: GroupBackends
     warnings: tuple[str, ...] = ()
-    """One line each: members kept with something to fix, objects too big for client-side
-    `kubectl apply`. The CLI prints them on stderr, the component logs them as warnings."""
+    """One line each: members kept with something to fix. The CLI prints them on stderr (with
+    `kubectl_apply_warnings`), the component logs them as warnings."""
 
     def object(self, kind: str) -> dict[str, Any]:
         """The one declared object of `kind`."""
@@ -102,9 +102,8 @@ def _json_size(obj: dict[str, Any]) -> int:
     return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())
 
 
-def _check_stored_sizes(objects: Sequence[dict[str, Any]], backends: int) -> list[str]:
-    """RenderError if an object would not fit in etcd; warnings for client-side apply."""
-    warnings: list[str] = []
+def _check_stored_sizes(objects: Sequence[dict[str, Any]], backends: int) -> None:
+    """RenderError if an object would not fit in etcd."""
     for obj in objects:
         size = _json_size(obj)
         stored = int(size * (1 + MANAGED_FIELDS_OVERHEAD))
@@ -117,11 +116,23 @@ def _check_stored_sizes(objects: Sequence[dict[str, Any]], backends: int) -> lis
                 f"{OBJECT_LIMIT_BYTES} bytes; split the group into several groups, each with "
                 "its own vMCP, or give it fewer entries or fewer CA bundles"
             )
+
+
+def kubectl_apply_warnings(rendering: Rendering) -> list[str]:
+    """One line per object too large for client-side `kubectl apply`.
+
+    For the printed manifests only: Pulumi applies server-side, so the component has no use for
+    these.
+    """
+    warnings: list[str] = []
+    for obj in rendering.objects:
+        size = _json_size(obj)
         if size > CLIENT_SIDE_APPLY_LIMIT_BYTES:
             warnings.append(
-                f"{where} is {size} bytes of JSON, over the {CLIENT_SIDE_APPLY_LIMIT_BYTES} "
-                "bytes client-side `kubectl apply` can keep in its last-applied-configuration "
-                "annotation; apply the rendered objects with `kubectl apply --server-side`"
+                f"{obj['kind']} {obj['metadata']['name']} is {size} bytes of JSON, over the "
+                f"{CLIENT_SIDE_APPLY_LIMIT_BYTES} bytes client-side `kubectl apply` can keep in "
+                "its last-applied-configuration annotation; apply the rendered objects with "
+                "`kubectl apply --server-side`"
             )
     return warnings
 
@@ -210,7 +221,7 @@ def render(
     if manifests.wants_pod_disruption_budget(args):
         objects.append(manifests.pod_disruption_budget(name, args))
     _check_names(objects)
-    size_warnings = _check_stored_sizes(objects, len(result.backends))
+    _check_stored_sizes(objects, len(result.backends))
     status = {
         "discoveredBackends": [status_record(b) for b in result.backends],
         "backendCount": len(result.backends),
@@ -220,5 +231,5 @@ def render(
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    warnings = (*(w.line() for w in result.warnings), *size_warnings)
+    warnings = tuple(w.line() for w in result.warnings)
     return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)

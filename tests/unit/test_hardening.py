@@ -23,7 +23,7 @@ from vmcp_components import ca_bundles, inventory, models, naming
 from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
 from vmcp_components.inventory import SnapshotError, load_snapshot
-from vmcp_components.render import RenderError, Rendering
+from vmcp_components.render import RenderError, Rendering, kubectl_apply_warnings
 from vmcp_components.stack_config import StackConfigError, load_stack_file
 
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
@@ -370,7 +370,8 @@ def test_an_object_over_256_kib_of_json_warns_to_apply_server_side(
     # one header value of 300,000 bytes: the Deployment is over 256 KiB, far under etcd's limit
     objects = [factories.group(), factories.entry("big", plaintext={"X-Blob": "b" * 300_000})]
     rendering = render_checked(factories.inventory(*objects))
-    (warning,) = rendering.warnings
+    assert rendering.warnings == ()  # the component applies server-side: nothing to say
+    (warning,) = kubectl_apply_warnings(rendering)
     assert re.fullmatch(
         r"Deployment eng-tools is \d+ bytes of JSON, over the 262144 bytes client-side "
         r"`kubectl apply` can keep in its last-applied-configuration annotation; apply the "
@@ -389,7 +390,9 @@ def test_an_object_over_256_kib_of_json_warns_to_apply_server_side(
 
 
 def test_a_small_group_renders_without_size_warnings() -> None:
-    assert render_checked(factories.inventory(*_heavy_group(10))).warnings == ()
+    rendering = render_checked(factories.inventory(*_heavy_group(10)))
+    assert rendering.warnings == ()
+    assert kubectl_apply_warnings(rendering) == []
 
 
 # ─── 7. values at secret-reference paths are never echoed ───
