@@ -193,7 +193,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
         ]
         reads += [("v1", "ConfigMap", f"{name}-configmap-{cm}", cm) for cm in plan.config_maps]
         bodies = [
-            ObjectRead(
+            ObjectRead.declare(
                 resource_name, api_version, kind, namespace=namespace, name=obj, opts=opts
             ).body()
             for api_version, kind, resource_name, obj in reads

@@ -4,14 +4,20 @@
 `CustomResource.get` only `id` and `urn` in Python), and they send no properties with the read.
 Given no properties, the kubernetes provider treats a read as an import: it decodes its whole
 package schema (several MB of JSON) on every read, about 0.1 s of CPU each, to fill in the
-inputs it then stores. `ObjectRead` names the object it reads (apiVersion, kind, name and
+inputs it then stores. An `ObjectRead` names the object it reads (apiVersion, kind, name and
 namespace), which the provider takes as the read's inputs: the same live object comes back,
 without the decoding, and the stack keeps only those identifying inputs for each read.
+
+The read is a plain `pulumi.CustomResource`: the SDK records a stack trace (about 1 KB in the
+state) only for resources of a subclass, and for a read declared inside the component it would
+point at the component's own code. The engine serialises the whole state after every step, so
+each byte per read counts once per member on every run.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
@@ -20,22 +26,26 @@ import pulumi
 PROVIDER_VERSION = version("pulumi-kubernetes")
 """The kubernetes plugin version the installed SDK asks for, as its own get-calls request it."""
 
-_CONTENT_KEYS = ("spec", "status", "data")
-"""Top-level sections a read exposes besides its identity; absent ones stay out of the body."""
+
+def _sections(kind: str) -> tuple[str, ...]:
+    """What a read of `kind` exposes besides apiVersion and kind; absent ones stay out.
+
+    Each one is an Output the SDK tracks until the program ends, so only what the kind has.
+    """
+    return ("metadata", "data") if kind == "ConfigMap" else ("metadata", "spec", "status")
 
 
-class ObjectRead(pulumi.CustomResource):
+@dataclass(frozen=True)
+class ObjectRead:
     """An existing namespaced object, read by kind, namespace and name; never changed."""
 
-    api_version: pulumi.Output[str]
-    kind: pulumi.Output[str]
-    metadata: pulumi.Output[dict[str, Any]]
-    spec: pulumi.Output[dict[str, Any]]
-    status: pulumi.Output[dict[str, Any]]
-    data: pulumi.Output[dict[str, str]]
+    resource: pulumi.CustomResource
+    api_version: str
+    kind: str
 
-    def __init__(
-        self,
+    @classmethod
+    def declare(
+        cls,
         resource_name: str,
         api_version: str,
         kind: str,
@@ -43,32 +53,22 @@ class ObjectRead(pulumi.CustomResource):
         namespace: str,
         name: str,
         opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    ) -> ObjectRead:
         """Read `namespace/name` of `kind` (`api_version` as `group/version`, or `v1`)."""
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(id=f"{namespace}/{name}", version=PROVIDER_VERSION)
         )
-        self._api_version = api_version
-        self._kind = kind
-        identity = {
-            "api_version": api_version,
+        identity: dict[str, Any] = {
+            "apiVersion": api_version,
             "kind": kind,
             "metadata": {"name": name, "namespace": namespace},
         }
-        super().__init__(
-            f"kubernetes:{_type_module(api_version)}:{kind}",
-            resource_name,
-            {**identity, **dict.fromkeys(_CONTENT_KEYS)},
-            opts,
+        # The SDK makes an Output attribute for each property named here, inputs or not.
+        properties = {**dict.fromkeys(_sections(kind)), **identity}
+        resource = pulumi.CustomResource(
+            f"kubernetes:{_type_module(api_version)}:{kind}", resource_name, properties, opts
         )
-
-    def translate_output_property(self, prop: str) -> str:
-        """Map the wire's `apiVersion` to the attribute `api_version`."""
-        return "api_version" if prop == "apiVersion" else prop
-
-    def translate_input_property(self, prop: str) -> str:
-        """Map the attribute `api_version` to the wire's `apiVersion`."""
-        return "apiVersion" if prop == "api_version" else prop
+        return cls(resource, api_version, kind)
 
     def body(self) -> pulumi.Output[dict[str, Any]]:
         """The object as the API server returned it (camelCase), for the Inventory.
@@ -78,14 +78,15 @@ class ObjectRead(pulumi.CustomResource):
         such a property is absent, not unknown. Outside preview the SDK already says so. The
         body is secret when any property is.
         """
-        keys = ("metadata", *_CONTENT_KEYS)
-        properties: list[pulumi.Output[Any]] = [getattr(self, key) for key in keys]
-        identity = {"apiVersion": self._api_version, "kind": self._kind}
+        resource = self.resource
+        keys = _sections(self.kind)
+        properties: list[pulumi.Output[Any]] = [getattr(resource, key) for key in keys]
+        identity = {"apiVersion": self.api_version, "kind": self.kind}
 
         async def known() -> bool:
             if all(await asyncio.gather(*(p.is_known() for p in properties))):
                 return True
-            return pulumi.runtime.is_dry_run() and await self.urn.is_known()
+            return pulumi.runtime.is_dry_run() and await resource.urn.is_known()
 
         async def secret() -> bool:
             return any(await asyncio.gather(*(p.is_secret() for p in properties)))
@@ -95,7 +96,7 @@ class ObjectRead(pulumi.CustomResource):
             found = {key: found for key, found in zip(keys, values, strict=True) if found}
             return {**identity, "metadata": {}, **found}
 
-        return pulumi.Output({self}, value(), known(), secret())
+        return pulumi.Output({resource}, value(), known(), secret())
 
 
 def _type_module(api_version: str) -> str:
