@@ -16,6 +16,11 @@ rollout wait (the time between the engine starting and finishing the Deployment 
 floors do not have). No assertions.
 
     .venv/bin/python bench/engine_bench.py [--sizes 10,100,300,1000] [--floor] [--repeat 3]
+                                           [--skip-checkpoints]
+
+`--skip-checkpoints` runs every program with `PULUMI_SKIP_CHECKPOINTS=true`: the engine then
+writes the state once at the end instead of serialising all of it after every step, which is
+what makes large stacks quadratic (see the README's "Large groups").
 
 `--repeat` gives medians. A cold cluster/engine build happens first if the caches are empty.
 """
@@ -191,10 +196,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,100,300,1000")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--floor", action="store_true", help="also run the floor programs")
+    parser.add_argument("--skip-checkpoints", action="store_true", help="PULUMI_SKIP_CHECKPOINTS")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
 
     engine = build_engine()
+    if options.skip_checkpoints:
+        engine.env["PULUMI_SKIP_CHECKPOINTS"] = "true"
     work = Path(tempfile.mkdtemp(prefix="engine-bench-"))
     cluster: Cluster = start(work / "cluster")
     try:
