@@ -3,8 +3,9 @@
 The same synthetic groups as render_bench.py (100 and 1,000 entries, a third with a CA bundle)
 go through `VirtualMCPServer` under `pulumi.runtime.set_mocks`: one get-call per member, the
 render, and the six children. The mock engine stands in for the CLI and the kubernetes
-provider (not buildable here), so this measures the component's own Python work and the SDK's
-RPC serialisation, not a cluster. Each size runs in a fresh process so peak RSS is its own.
+provider, so this measures the component's own Python work and the SDK's RPC serialisation,
+not a cluster. Each size runs in a fresh process so peak RSS is its own. Next to it, the SDK's
+floor: the same get-calls as bare `pulumi.CustomResource` reads and nothing else.
 
     .venv/bin/python bench/component_bench.py
 """
@@ -33,7 +34,7 @@ SIZES = (100, 1_000)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_one(count: int) -> dict[str, Any]:
+def run_one(count: int, floor: bool) -> dict[str, Any]:
     objects = synthetic_objects(count, example_pem())
     inventory = build_inventory(NAMESPACE, objects, "synthetic")
     by_id = {(obj["kind"], f"{NAMESPACE}/{obj['metadata']['name']}"): obj for obj in objects}
@@ -60,13 +61,25 @@ def run_one(count: int) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def program() -> None:
-        box["vmcp"] = VirtualMCPServer(NAME, args, discovery=InventoryDiscovery(inventory))
+        if not floor:
+            box["vmcp"] = VirtualMCPServer(NAME, args, discovery=InventoryDiscovery(inventory))
+            return
+        for kind, object_id in by_id:
+            api_version = "v1" if kind == "ConfigMap" else "toolhive.stacklok.dev/v1beta1"
+            module = "core/v1" if kind == "ConfigMap" else api_version
+            pulumi.CustomResource(
+                f"kubernetes:{module}:{kind}",
+                f"floor-{kind}-{object_id}",
+                {"apiVersion": api_version, "kind": kind, "metadata": None},
+                pulumi.ResourceOptions(id=object_id),
+            )
 
     start = time.perf_counter()
     program()
     wall = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
+        "program": "floor" if floor else "component",
         "entries": count,
         "wall_s": wall,
         "peak_rss_mib": peak_kib / 1024,
@@ -76,25 +89,28 @@ def run_one(count: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    if len(sys.argv) == 2:
-        print(json.dumps(run_one(int(sys.argv[1]))))
+    if len(sys.argv) == 3:
+        print(json.dumps(run_one(int(sys.argv[1]), sys.argv[2] == "floor")))
         return
     print(
-        f"{'entries':>8} {'wall':>9} {'per entry':>10} {'peak RSS':>10} {'reads':>6} {'creates':>7}"
+        f"{'program':>10} {'entries':>8} {'wall':>9} {'per entry':>10} {'peak RSS':>10} "
+        f"{'reads':>6} {'creates':>7}"
     )
     for count in SIZES:
-        out = subprocess.run(
-            [sys.executable, __file__, str(count)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        row = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
-            f"{row['entries']:>8} {row['wall_s']:>8.2f}s {1000 * row['wall_s'] / count:>8.2f}ms "
-            f"{row['peak_rss_mib']:>8.0f}MiB {row['reads']:>6} {row['creates']:>7}"
-        )
+        for program in ("component", "floor"):
+            out = subprocess.run(
+                [sys.executable, __file__, str(count), program],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            )
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"{row['program']:>10} {row['entries']:>8} {row['wall_s']:>8.2f}s "
+                f"{1000 * row['wall_s'] / count:>8.2f}ms {row['peak_rss_mib']:>8.0f}MiB "
+                f"{row['reads']:>6} {row['creates']:>7}"
+            )
 
 
 if __name__ == "__main__":
