@@ -52,6 +52,25 @@ def _env_conflicts(backends: Sequence[Backend]) -> dict[str, str]:
     return reasons
 
 
+MAX_ENV_STRING_BYTES = 131072
+"""Linux's limit on one `NAME=value` environment string with its NUL (MAX_ARG_STRLEN, 32
+pages): a container given a longer one fails to start with "argument list too long"."""
+
+
+def _env_too_long(backend: Backend) -> str | None:
+    """Why one of `backend`'s literal env vars could not reach the container, if it could not."""
+    for name, value in backend.literal_env():
+        size = len(f"{name}={value}".encode()) + 1
+        if size > MAX_ENV_STRING_BYTES:
+            return (
+                f"env var {name} would be {size} bytes, over the {MAX_ENV_STRING_BYTES} bytes "
+                "Linux accepts for one environment string, so the vMCP container could not "
+                "start; shorten the plaintext headers or move them to "
+                "headerForward.addHeadersFromSecret"
+            )
+    return None
+
+
 def _backend(
     context: CheckContext, member: GroupMember, group: str
 ) -> tuple[Backend, tuple[MemberWarning, ...]] | Skipped:
@@ -61,7 +80,10 @@ def _backend(
     if isinstance(checked, Problem):
         return Skipped(member.name, member.kind, checked.reason)
     warnings = tuple(MemberWarning(member.name, member.kind, w) for w in checked.warnings)
-    return to_backend(member.obj, checked, context.inventory.namespace, group), warnings
+    backend = to_backend(member.obj, checked, context.inventory.namespace, group)
+    if reason := _env_too_long(backend):
+        return Skipped(member.name, member.kind, reason)
+    return backend, warnings
 
 
 def derive_backends(

@@ -394,6 +394,26 @@ def test_an_object_over_256_kib_of_json_warns_to_apply_server_side(
     assert err == f"warning: {warning}\n"
 
 
+def test_an_env_value_linux_cannot_pass_skips_only_its_entry() -> None:
+    # 131,072 bytes per `NAME=value` string (MAX_ARG_STRLEN): the real vmcp could not even be
+    # exec'd with a longer one in the e2e tier (E2BIG), and neither could the container
+    objects = [
+        factories.group(),
+        factories.entry("huge", plaintext={"X-Blob": "b" * 140_000}),
+        factories.entry("large", plaintext={"X-Blob": "b" * 120_000}),
+    ]
+    rendering = render_checked(factories.inventory(*objects))
+    assert [b["name"] for b in rendering.status["discoveredBackends"]] == ["large"]
+    (skipped,) = rendering.status["skippedBackends"]
+    assert skipped["name"] == "huge"
+    assert re.fullmatch(
+        r"env var TOOLHIVE_HEADER_FORWARD_HUGE would be \d+ bytes, over the 131072 bytes Linux "
+        r"accepts for one environment string, so the vMCP container could not start; shorten "
+        r"the plaintext headers or move them to headerForward.addHeadersFromSecret",
+        skipped["reason"],
+    )
+
+
 def test_a_small_group_renders_without_size_warnings() -> None:
     rendering = render_checked(factories.inventory(*_heavy_group(10)))
     assert rendering.warnings == ()
