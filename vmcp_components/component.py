@@ -99,9 +99,10 @@ class VirtualMCPServer(pulumi.ComponentResource):
         self.url = derived(joined([self.service.id, status]), lambda v: str(v[1]["url"]))
         self.config_map_name = self.config_map.metadata.apply(lambda m: m.name or "")
         self.deployment_name = self.deployment.metadata.apply(lambda m: m.name or "")
+        # Not `discoveredBackends`: one row per backend, and the engine re-serialises the whole
+        # state after every step, so with the program's stack output it would be paid twice.
         self.register_outputs(
             {
-                "discoveredBackends": self.discovered_backends,
                 "backendCount": self.backend_count,
                 "skippedBackends": self.skipped_backends,
                 "configChecksum": self.config_checksum,

@@ -37,6 +37,7 @@ from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.engine.conftest import cluster_config, fail
 from tests.engine.harness import EngineProject
+from vmcp_components.component import COMPONENT_TYPE
 
 pytestmark = pytest.mark.engine
 
@@ -197,6 +198,10 @@ def test_up_creates_the_objects_and_outputs_equal_render(
     assert outputs["deploymentName"] == NAME
     assert outputs["backendCount"] == 6
     assert [s["name"] for s in outputs["skippedBackends"]] == ["cloud-metadata"]
+    # The backend list is in the state once, as the stack output, not again as the component's.
+    (component,) = (r for r in program.resources(STACK) if r["type"] == COMPONENT_TYPE)
+    assert "discoveredBackends" not in component["outputs"]
+    assert component["outputs"]["backendCount"] == 6
 
 
 def test_live_objects_equal_what_render_prints(kube: Client, tmp_path: Path):
