@@ -27,7 +27,7 @@ from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
 from vmcp_components.manifests import wants_pod_disruption_budget
 from vmcp_components.naming import snake_case
 from vmcp_components.outputs import derived, detached, joined
-from vmcp_components.reads import ObjectRead
+from vmcp_components.reads import ReadRequest, read_all
 from vmcp_components.render import Rendering, render
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
@@ -184,26 +184,25 @@ class VirtualMCPServer(pulumi.ComponentResource):
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
         namespace = plan.namespace
-        opts = pulumi.ResourceOptions(parent=self)
         names = [(MCP_GROUP.kind, plan.group)] if plan.group else []
         names += [
             (kind, member) for kind, members in sorted(plan.members.items()) for member in members
         ]
         names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, config) for config in plan.auth_configs]
-        reads = [
-            (BY_KIND[kind].api_version, kind, f"{name}-{kind.lower()}-{obj}", obj)
+        requests = [
+            ReadRequest(
+                f"{name}-{kind.lower()}-{obj}", BY_KIND[kind].api_version, kind, namespace, obj
+            )
             for kind, obj in names
         ]
-        reads += [("v1", "ConfigMap", f"{name}-configmap-{cm}", cm) for cm in plan.config_maps]
-        bodies = [
-            ObjectRead.declare(
-                resource_name, api_version, kind, namespace=namespace, name=obj, opts=opts
-            ).body()
-            for api_version, kind, resource_name, obj in reads
+        requests += [
+            ReadRequest(f"{name}-configmap-{cm}", "v1", "ConfigMap", namespace, cm)
+            for cm in plan.config_maps
         ]
+        bodies = read_all(requests, pulumi.ResourceOptions(parent=self))
         secret_keys = dict(plan.secret_keys)
         return derived(
-            joined(bodies),
+            bodies,
             lambda objects: build_inventory(
                 namespace, objects, f"reads in namespace {namespace}", secret_keys
             ),
