@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 
 from tests.component.conftest import NAMESPACE, FakeCluster, install, resolved, run_program
@@ -71,3 +72,12 @@ def test_no_more_than_the_window_of_reads_is_unfinished() -> None:
     bodies = resolved(run_program(lambda: read_all(_requests(12), in_flight=3)))
     assert len(bodies) == 12
     assert cluster.most == 3
+
+
+def test_a_failed_read_fails_the_program_with_its_error() -> None:
+    """An object gone between discovery and its read fails the program, naming the object."""
+    install(_entries(12))
+    requests = _requests(12)
+    requests[5] = ReadRequest("read-gone", API, "MCPServerEntry", NAMESPACE, "gone")
+    with pytest.raises(Exception, match=f"not found: .*MCPServerEntry {NAMESPACE}/gone"):
+        run_program(lambda: read_all(requests, in_flight=2))
