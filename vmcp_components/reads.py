@@ -161,8 +161,7 @@ def read_all(
         return any(secret for _, _, secret in await outcome)
 
     async def value() -> list[dict[str, Any]]:
-        results = await outcome
-        return [body for body, _, _ in results] if all(k for _, k, _ in results) else []
+        return [body for body, _, _ in await outcome] if await known() else []
 
     return pulumi.Output(resources(), value(), known(), secret())
 
