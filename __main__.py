@@ -1,5 +1,5 @@
-"""Pulumi program entry point: see vmcp_components.program."""
+"""Pulumi program entry point: see vmcp_components.component.program."""
 
-from vmcp_components.program import main
+from vmcp_components.component.program import main
 
 main()

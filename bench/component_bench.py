@@ -25,10 +25,10 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from render_bench import GROUP, NAME, NAMESPACE, example_pem, synthetic_objects
 
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.component import VirtualMCPServer
-from vmcp_components.discovery import InventoryDiscovery
-from vmcp_components.inventory import build_inventory
+from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.cluster.inventory import build_inventory
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 SIZES = (100, 1_000)
 ROOT = Path(__file__).resolve().parents[1]

@@ -38,16 +38,17 @@ from typing import Any, TypeVar
 
 import yaml
 
-from vmcp_components import manifests, naming
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.derivation import derive_backends
-from vmcp_components.inventory import Inventory, build_inventory
-from vmcp_components.render import RenderError, Rendering
-from vmcp_components.vmcp_config import build_config, dump_config, validate_config
+from vmcp_components.core import naming
+from vmcp_components.core.backends.derivation import derive_backends
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.output import manifests
+from vmcp_components.core.output.vmcp_config import build_config, dump_config, validate_config
+from vmcp_components.core.render import RenderError, Rendering
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 ROOT = Path(__file__).resolve().parents[1]
-# `vmcp_components.render` the module is shadowed by the function in the package __init__.
-render_module = importlib.import_module("vmcp_components.render")
+# `vmcp_components.core.render` the module is shadowed by the function in the package __init__.
+render_module = importlib.import_module("vmcp_components.core.render")
 
 NAMESPACE = "toolhive-system"
 GROUP = "engineering-team"

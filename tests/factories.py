@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.inventory import Inventory, build_inventory
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 API_VERSION = "toolhive.stacklok.dev/v1beta1"
 NAMESPACE = "toolhive-system"

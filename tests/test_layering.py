@@ -1,54 +1,113 @@
-"""Layering: who may import Pulumi and lightkube, so `render` runs with no engine and no cluster.
+"""The house's contract: what each folder of the package may import, and what it really loads.
 
-Only `reads`, `component` and `program` touch Pulumi; only `discovery` talks to the cluster
-with lightkube (`component` and `program` reach it through `discovery`). Every other module of
-the package is pure: importing it loads neither, directly or through another module.
+Each folder is a layer (see AGENTS.md): the pure core, the cluster I/O (`kube`, lightkube), the
+Pulumi layer (`component`), `watch`, and the command line. The first test checks every import
+statement of every module against its layer's allow-list; the subprocess tests check what
+importing a layer really loads, so an import hidden behind another module is caught too.
 """
 
 from __future__ import annotations
 
-import pkgutil
-import re
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import vmcp_components
 
 PACKAGE = Path(vmcp_components.__file__).parent
-MODULES = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]) if m.name != "__main__")
-DIRECT_IMPORTERS = {
-    "pulumi": {"outputs", "reads", "component", "program", "watch"},
-    "pulumi_kubernetes": {"component", "program"},
-    "lightkube": {"discovery", "watch"},
+STDLIB = sys.stdlib_module_names
+CORE_THIRD_PARTY = {"pydantic", "pydantic_core", "yaml", "cryptography"}
+
+CORE_ORDER = ("naming", "cluster", "settings", "backends", "output", "render")
+"""The core's own layers, lowest first: a module imports only its own layer and lower ones."""
+
+CONTRACT: dict[str, tuple[set[str], set[str]]] = {
+    # layer: (internal layers it may import, third-party packages it may import)
+    "errors": (set(), set()),
+    "core": ({"errors", "core"}, CORE_THIRD_PARTY),
+    "kube": ({"errors", "core", "kube"}, CORE_THIRD_PARTY | {"lightkube"}),
+    "component": (
+        {"errors", "core", "kube", "component"},
+        CORE_THIRD_PARTY | {"pulumi", "pulumi_kubernetes"},
+    ),
+    "watch": ({"errors", "core", "kube", "watch"}, CORE_THIRD_PARTY | {"lightkube", "pulumi"}),
+    "cli": ({"__init__", "errors", "core", "kube", "watch"}, set()),
+    "__init__": (set(), set()),
+    "__main__": ({"cli"}, set()),
 }
-"""Which modules may import each third-party client themselves (watch: the automation API,
-loaded only when a run starts, and its own lightkube watches)."""
-REACHES = {
-    "pulumi": {"outputs", "reads", "component", "program", "watch"},
-    "lightkube": {"discovery", "component", "program", "watch"},
-}
-"""Which modules may load each client at all (themselves or through another module)."""
+"""What each layer may import (the package's own layers, and third-party packages)."""
+
+WATCH_PURE = ("cache", "decision", "schedule")
+"""`watch` modules that are pure: they import only the core (never lightkube or Pulumi)."""
 
 
-_IMPORT = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.MULTILINE)
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py"))
 
 
-def _top_level_imports(module: str) -> set[str]:
-    """The top-level packages `module` imports itself (any import statement, any depth)."""
-    return set(_IMPORT.findall((PACKAGE / f"{module}.py").read_text(encoding="utf-8")))
+def _dotted(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def test_only_the_listed_modules_import_pulumi_and_lightkube() -> None:
-    importers = {
-        client: {m for m in MODULES if client in _top_level_imports(m)}
-        for client in DIRECT_IMPORTERS
-    }
-    assert importers == DIRECT_IMPORTERS
+def _layer(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module `path` imports (any depth, TYPE_CHECKING blocks included), dotted."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _core_rank(dotted: str) -> int:
+    """The rank of a core module's own layer in CORE_ORDER."""
+    return CORE_ORDER.index(dotted.split(".")[2])
+
+
+def test_every_module_keeps_to_its_layers_contract() -> None:
+    breaches: list[str] = []
+    for path in _modules():
+        module = _dotted(path)
+        internal, third_party = CONTRACT[_layer(module)]
+        for imported in sorted(_imports(path)):
+            top = imported.split(".")[0]
+            if top == "vmcp_components":
+                target = _layer(imported)
+                if target not in internal and module != "vmcp_components":
+                    breaches.append(f"{module} imports {imported}")
+                elif (
+                    target == "core"
+                    and _layer(module) == "core"
+                    and len(module.split(".")) > 2
+                    and _core_rank(imported) > _core_rank(module)
+                ):
+                    breaches.append(f"{module} imports the higher core layer {imported}")
+            elif top not in STDLIB and top != "__future__" and top not in third_party:
+                breaches.append(f"{module} imports {top}")
+    assert breaches == []
+
+
+def test_the_pure_watch_modules_import_no_io() -> None:
+    for name in WATCH_PURE:
+        imported = _imports(PACKAGE / "watch" / f"{name}.py")
+        assert {i.split(".")[0] for i in imported} & {"lightkube", "pulumi"} == set(), name
+        assert not any(
+            i.startswith(("vmcp_components.kube", "vmcp_components.component")) for i in imported
+        ), name
 
 
 def _loaded_clients(modules: list[str]) -> str:
-    imports = "; ".join(f"import vmcp_components.{module}" for module in modules)
+    imports = "; ".join(f"import {module}" for module in modules)
     check = (
         "import sys; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
@@ -60,11 +119,21 @@ def _loaded_clients(modules: list[str]) -> str:
     return result.stdout.strip()
 
 
-def test_pure_modules_load_neither_pulumi_nor_lightkube() -> None:
-    pure = [m for m in MODULES if not any(m in allowed for allowed in REACHES.values())]
-    assert {"inventory", "derivation", "render", "cli", "kinds", "references"} <= set(pure)
-    assert _loaded_clients(pure) == "[]"
+def _layer_modules(*layers: str) -> list[str]:
+    return [m for p in _modules() if _layer(m := _dotted(p)) in layers and m != "vmcp_components"]
 
 
-def test_discovery_loads_lightkube_but_not_pulumi() -> None:
-    assert _loaded_clients(["discovery"]) == "['lightkube']"
+@pytest.mark.parametrize(
+    ("modules", "loaded"),
+    [
+        pytest.param(["vmcp_components", "vmcp_components.cli"], "[]", id="package-and-cli"),
+        pytest.param(_layer_modules("core", "errors"), "[]", id="core"),
+        pytest.param(
+            [f"vmcp_components.watch.{name}" for name in WATCH_PURE], "[]", id="watch-pure"
+        ),
+        pytest.param(_layer_modules("kube"), "['lightkube']", id="kube"),
+    ],
+)
+def test_what_importing_a_layer_really_loads(modules: list[str], loaded: str) -> None:
+    assert modules
+    assert _loaded_clients(modules) == loaded

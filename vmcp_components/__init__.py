@@ -2,7 +2,7 @@
 
 The top-level names are loaded on first use, so `import vmcp_components` (and the offline
 `vmcp-components render`) never imports Pulumi; only touching `VirtualMCPServer` does. The
-pure `render` function lives in `vmcp_components.render`.
+pure `render` function lives in `vmcp_components.core.render`.
 """
 
 from __future__ import annotations
@@ -11,20 +11,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from vmcp_components.args import VirtualMCPServerArgs
-    from vmcp_components.component import VirtualMCPServer
+    from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
+    from vmcp_components.core.render import RenderError, Rendering
+    from vmcp_components.core.settings.args import VirtualMCPServerArgs
     from vmcp_components.errors import VmcpError
-    from vmcp_components.render import RenderError, Rendering
 
     __version__: str
 
 DISTRIBUTION = "vmcp-components"
 _LAZY = {
-    "VirtualMCPServer": "vmcp_components.component",
-    "VirtualMCPServerArgs": "vmcp_components.args",
+    "VirtualMCPServer": "vmcp_components.component.virtual_mcp_server",
+    "VirtualMCPServerArgs": "vmcp_components.core.settings.args",
     "VmcpError": "vmcp_components.errors",
-    "RenderError": "vmcp_components.render",
-    "Rendering": "vmcp_components.render",
+    "RenderError": "vmcp_components.core.render",
+    "Rendering": "vmcp_components.core.render",
 }
 
 __all__ = [

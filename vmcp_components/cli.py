@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so `--help` stays instant
-    from vmcp_components.args import VirtualMCPServerArgs
-    from vmcp_components.render import Rendering
+    from vmcp_components.core.render import Rendering
+    from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 PROG = "vmcp-components"
 EXIT_BAD_INPUT = 2
@@ -101,17 +101,17 @@ def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) 
 
 def dump_objects(rendering: Rendering) -> str:
     """The rendered objects as multi-document YAML, in apply order."""
-    from vmcp_components import yaml_text
+    from vmcp_components.core.output import yaml_text
 
     return yaml_text.dump_all(rendering.objects)
 
 
 def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     """(vMCP name, arguments) from the stack file or from the command-line options."""
-    from vmcp_components.args import parse_args, vmcp_name
+    from vmcp_components.core.settings.args import parse_args, vmcp_name
 
     if options.stack is not None:
-        from vmcp_components.stack_config import StackConfigError, load_stack_file
+        from vmcp_components.core.settings.stack_files import StackConfigError, load_stack_file
 
         try:
             settings = load_stack_file(options.stack)
@@ -127,11 +127,11 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
 
 def _read_snapshot(path: Path) -> str:
     """The snapshot's text, from `path` or stdin (`-`), never reading past the size limit."""
-    from vmcp_components import inventory
+    from vmcp_components.core.cluster.inventory import SnapshotError
+    from vmcp_components.core.cluster.snapshot import MAX_SNAPSHOT_BYTES, snapshot_too_large
     from vmcp_components.errors import VmcpError
-    from vmcp_components.inventory import SnapshotError, snapshot_too_large
 
-    limit = inventory.MAX_SNAPSHOT_BYTES
+    limit = MAX_SNAPSHOT_BYTES
     try:
         with contextlib.ExitStack() as stack:
             stream: BinaryIO = (
@@ -151,8 +151,8 @@ def _source(path: Path) -> str:
 
 def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     """(YAML for stdout, JSON status, warnings) for the options; raises VmcpError on bad input."""
-    from vmcp_components.inventory import load_snapshot
-    from vmcp_components.render import kubectl_apply_warnings, render
+    from vmcp_components.core.cluster.snapshot import load_snapshot
+    from vmcp_components.core.render import kubectl_apply_warnings, render
 
     name, args = _target(options)
     text = _read_snapshot(options.snapshot)
@@ -242,8 +242,8 @@ def _render(options: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch (imported only here)
-        from vmcp_components.watch import main as watch
+    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch.watcher (imported only here)
+        from vmcp_components.watch.watcher import main as watch
 
         return watch(argv[1:])
     parser = _parser(prog)

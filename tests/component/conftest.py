@@ -23,8 +23,9 @@ import pytest
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 
-from vmcp_components.discovery import InventoryDiscovery
-from vmcp_components.inventory import Inventory, build_inventory, load_snapshot
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.cluster.snapshot import load_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "snapshot.yaml"

@@ -27,9 +27,9 @@ from tests.component.conftest import (
     resolved,
     run_program,
 )
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.component import VirtualMCPServer
-from vmcp_components.render import render
+from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 ARGS = VirtualMCPServerArgs(namespace=NAMESPACE, group=GROUP)
 K8S_TYPES = {

@@ -28,8 +28,8 @@ from tests.component.conftest import (
     run_program,
 )
 from tests.component.test_component import ARGS, K8S_TYPES
-from vmcp_components.component import ComponentError, VirtualMCPServer
-from vmcp_components.render import render
+from vmcp_components.component.virtual_mcp_server import ComponentError, VirtualMCPServer
+from vmcp_components.core.render import render
 
 
 def _unknown_in_preview(value: str) -> pulumi.Output[str]:

@@ -22,10 +22,11 @@ from tests.component.conftest import (
     resolved,
     run_program,
 )
-from vmcp_components import component, program
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.discovery import InventoryDiscovery
-from vmcp_components.render import render
+from vmcp_components.component import program
+from vmcp_components.component import virtual_mcp_server as component
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 BASE_CONFIG = {
     "vmcp-components:namespace": "toolhive-system",

@@ -10,7 +10,7 @@ import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 
 from tests.component.conftest import NAMESPACE, FakeCluster, install, resolved, run_program
-from vmcp_components.reads import ReadRequest, read_all
+from vmcp_components.component.reads import ReadRequest, read_all
 
 API = "toolhive.stacklok.dev/v1beta1"
 

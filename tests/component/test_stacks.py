@@ -21,9 +21,9 @@ import yaml
 
 from tests.component.conftest import EXAMPLE, ROOT, install, run_program
 from tests.component.test_component import ints
-from vmcp_components import component
 from vmcp_components.cli import main, run_render
-from vmcp_components.stack_config import load_stack_file, stack_file_config
+from vmcp_components.component import virtual_mcp_server as component
+from vmcp_components.core.settings.stack_files import load_stack_file, stack_file_config
 
 STACKS = [
     ROOT / "stacks" / "Pulumi.dev.yaml",

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from vmcp_components.render import Rendering
+from vmcp_components.core.render import Rendering
 
 _ORIGINAL_INIT = Rendering.__init__
 _target: Path | None = None

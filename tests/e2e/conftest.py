@@ -27,7 +27,7 @@ from lightkube.resources.core_v1 import Namespace
 
 from tests.e2e import collect_renderings, toolhive
 from tests.e2e.cluster import Cluster, start
-from vmcp_components.discovery import TOOLHIVE_RESOURCES
+from vmcp_components.kube.resources import TOOLHIVE_RESOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "snapshot.yaml"

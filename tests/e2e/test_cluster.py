@@ -25,11 +25,12 @@ from lightkube.resources.core_v1 import ConfigMap, Pod
 
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import FIELD_MANAGER, GROUP, RESOURCES, example_objects, seed, wait_for
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.discovery import ClusterDiscovery, InventoryDiscovery
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.cluster.inventory import build_inventory
+from vmcp_components.core.render import Rendering, render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
-from vmcp_components.inventory import build_inventory
-from vmcp_components.render import Rendering, render
+from vmcp_components.kube.discovery import ClusterDiscovery
 
 NAME = "eng-tools"
 pytestmark = pytest.mark.e2e

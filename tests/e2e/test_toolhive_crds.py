@@ -23,11 +23,11 @@ from lightkube.resources.apiextensions_v1 import CustomResourceDefinition
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, example_objects, seed
 from tests.e2e.toolhive import ToolHive
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.discovery import ClusterDiscovery
-from vmcp_components.kinds import TOOLHIVE_KINDS
-from vmcp_components.models import Malformed, MCPServerEntry, parse_object
-from vmcp_components.render import render
+from vmcp_components.core.cluster.kinds import TOOLHIVE_KINDS
+from vmcp_components.core.cluster.models import Malformed, MCPServerEntry, parse_object
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
+from vmcp_components.kube.discovery import ClusterDiscovery
 
 pytestmark = pytest.mark.e2e
 RULE_MESSAGE = "configMapRef.name is required and must be non-empty"

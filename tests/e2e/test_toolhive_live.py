@@ -45,9 +45,9 @@ from lightkube.resources.core_v1 import ConfigMap
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, seed
 from tests.e2e.toolhive import Sandbox, ToolHive, pod_argv, pod_env, pod_files
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.discovery import ClusterDiscovery
-from vmcp_components.render import Rendering, render
+from vmcp_components.core.render import Rendering, render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
+from vmcp_components.kube.discovery import ClusterDiscovery
 
 pytestmark = pytest.mark.e2e
 HERE = Path(__file__).resolve().parent

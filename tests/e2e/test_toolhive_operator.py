@@ -42,9 +42,9 @@ from lightkube.resources.rbac_authorization_v1 import Role, RoleBinding
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import FIELD_MANAGER, GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.e2e.toolhive import ToolHive, vmcp_validate
-from vmcp_components.args import DEFAULT_IMAGE, VirtualMCPServerArgs
-from vmcp_components.discovery import ClusterDiscovery
-from vmcp_components.render import render
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.args import DEFAULT_IMAGE, VirtualMCPServerArgs
+from vmcp_components.kube.discovery import ClusterDiscovery
 
 pytestmark = pytest.mark.e2e
 NAME = "eng-tools"

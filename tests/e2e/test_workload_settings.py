@@ -14,8 +14,8 @@ from lightkube import Client
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import ROOT, example_objects, seed
 from tests.e2e.test_cluster import NAME, apply_all, discovery, strict_dry_run_apply
-from vmcp_components.render import render
-from vmcp_components.stack_config import load_stack_file
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.stack_files import load_stack_file
 
 pytestmark = pytest.mark.e2e
 CASES = sorted((ROOT / "tests" / "golden").glob("*.stack.yaml"))

@@ -36,7 +36,7 @@ import json
 import pulumi
 import pulumi_kubernetes as k8s
 
-from vmcp_components.component import VirtualMCPServer
+from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
 
 config = pulumi.Config()
 kubeconfig = config.require("kubeconfig")

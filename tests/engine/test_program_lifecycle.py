@@ -37,7 +37,7 @@ from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.engine.conftest import cluster_config, fail
 from tests.engine.harness import EngineProject
-from vmcp_components.component import COMPONENT_TYPE
+from vmcp_components.component.virtual_mcp_server import COMPONENT_TYPE
 
 pytestmark = pytest.mark.engine
 

@@ -18,12 +18,12 @@ from typing import Any
 import yaml
 
 from tests import factories
-from vmcp_components.inventory import Inventory
-from vmcp_components.render import Rendering
-from vmcp_components.vmcp_config import validate_config
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.output.vmcp_config import validate_config
+from vmcp_components.core.render import Rendering
 
 # The module itself (`from vmcp_components import render` is the same module, by name).
-render_module = importlib.import_module("vmcp_components.render")
+render_module = importlib.import_module("vmcp_components.core.render")
 
 # libyaml's safe loader parses like yaml.safe_load, many times faster on big configs.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

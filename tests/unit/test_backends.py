@@ -17,12 +17,12 @@ import pytest
 
 from tests import factories
 from tests.factories import GROUP, NAMESPACE
-from vmcp_components.auth import DISCOVERED
-from vmcp_components.backends import Backend, GroupBackends
-from vmcp_components.derivation import derive_backends
+from vmcp_components.core.backends.auth import DISCOVERED
+from vmcp_components.core.backends.backend import Backend, GroupBackends
+from vmcp_components.core.backends.derivation import derive_backends
+from vmcp_components.core.backends.membership import GroupError
+from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.errors import Skipped
-from vmcp_components.inventory import Inventory
-from vmcp_components.membership import GroupError
 
 Raw = dict[str, Any]
 

@@ -34,10 +34,11 @@ from tests.unit.helpers import (
     render_module,
     start_cli,
 )
-from vmcp_components import cli, inventory
-from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components import cli
 from vmcp_components.cli import dump_objects, main
-from vmcp_components.inventory import load_snapshot
+from vmcp_components.core.cluster import snapshot as snapshot_file
+from vmcp_components.core.cluster.snapshot import load_snapshot
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 EXAMPLE = str(factories.EXAMPLE_SNAPSHOT)
 
@@ -271,14 +272,14 @@ def test_the_snapshot_can_come_from_stdin(
 def test_an_oversized_stdin_is_refused_without_reading_past_the_limit(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    monkeypatch.setattr(snapshot_file, "MAX_SNAPSHOT_BYTES", 1024)
     raw = _stdin(monkeypatch, b"#" * 1_000_000)
 
     code = main(_replace(example_arguments(), "--snapshot", "-"))
 
     assert (code, capsys.readouterr()) == (
         2,
-        ("", f"error: stdin: {inventory.snapshot_too_large()}\n"),
+        ("", f"error: stdin: {snapshot_file.snapshot_too_large()}\n"),
     )
     assert raw.tell() <= 64 * 1024  # one buffered read past the limit at most
 

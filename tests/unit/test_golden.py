@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 
 from tests.unit.helpers import ExampleRun, check_rendering
-from vmcp_components.backends import GroupBackends
-from vmcp_components.render import Rendering
+from vmcp_components.core.backends.backend import GroupBackends
+from vmcp_components.core.render import Rendering
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 GOLDEN_YAML = GOLDEN / "eng-tools.yaml"

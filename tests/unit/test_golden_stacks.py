@@ -16,9 +16,9 @@ import yaml
 
 from tests import factories
 from tests.unit.helpers import check_rendering
-from vmcp_components.backends import GroupBackends
 from vmcp_components.cli import main
-from vmcp_components.render import Rendering
+from vmcp_components.core.backends.backend import GroupBackends
+from vmcp_components.core.render import Rendering
 
 GOLDEN = factories.ROOT / "tests" / "golden"
 CASES = sorted(path.name.removesuffix(".stack.yaml") for path in GOLDEN.glob("*.stack.yaml"))

@@ -19,27 +19,31 @@ from tests.unit.helpers import (
     render_module,
     skipped_by_name,
 )
-from vmcp_components import ca_bundles, inventory, models, naming
-from vmcp_components.args import ArgsError, parse_args, vmcp_name
 from vmcp_components.cli import main
-from vmcp_components.inventory import SnapshotError, load_snapshot
-from vmcp_components.render import RenderError, Rendering, kubectl_apply_warnings
-from vmcp_components.stack_config import StackConfigError, load_stack_file
+from vmcp_components.core import naming
+from vmcp_components.core.backends import ca_bundles
+from vmcp_components.core.cluster import models
+from vmcp_components.core.cluster import snapshot as snapshot_file
+from vmcp_components.core.cluster.inventory import SnapshotError
+from vmcp_components.core.cluster.snapshot import load_snapshot
+from vmcp_components.core.render import RenderError, Rendering, kubectl_apply_warnings
+from vmcp_components.core.settings.args import ArgsError, parse_args, vmcp_name
+from vmcp_components.core.settings.stack_files import StackConfigError, load_stack_file
 
 VALID = {"namespace": "toolhive-system", "group": "engineering-team"}
 
 
-@pytest.fixture(params=sorted(inventory.LOADERS))
+@pytest.fixture(params=sorted(snapshot_file.LOADERS))
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the test once with each snapshot loader (libyaml's C parser and pure Python)."""
     name: str = request.param
-    monkeypatch.setattr(inventory, "LOADER", inventory.LOADERS[name])
+    monkeypatch.setattr(snapshot_file, "LOADER", snapshot_file.LOADERS[name])
     return name
 
 
 def test_both_loaders_are_tested_and_libyaml_is_preferred() -> None:
-    assert set(inventory.LOADERS) == {"libyaml", "python"}, "the locked PyYAML ships libyaml"
-    assert inventory.LOADER is inventory.LOADERS["libyaml"]
+    assert set(snapshot_file.LOADERS) == {"libyaml", "python"}, "the locked PyYAML ships libyaml"
+    assert snapshot_file.LOADER is snapshot_file.LOADERS["libyaml"]
 
 
 # ─── 1. full-match validation: `$` also matches before a final newline ───
@@ -270,7 +274,7 @@ def test_a_few_aliases_are_still_fine(loader: str) -> None:
 
 
 def test_an_oversized_snapshot_is_refused(loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    monkeypatch.setattr(snapshot_file, "MAX_SNAPSHOT_BYTES", 1024)
     with pytest.raises(SnapshotError, match=r"snap\.yaml: larger than"):
         load_snapshot("#" * 1025, "toolhive-system", "snap.yaml")
 
@@ -306,7 +310,7 @@ def test_every_refused_snapshot_is_one_error_line_and_exit_2(
 def test_the_cli_refuses_an_oversized_snapshot_without_reading_it_all(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inventory, "MAX_SNAPSHOT_BYTES", 1024)
+    monkeypatch.setattr(snapshot_file, "MAX_SNAPSHOT_BYTES", 1024)
     snapshot = tmp_path / "snapshot.yaml"
     snapshot.write_text("#" * 4096, encoding="utf-8")
 

@@ -21,9 +21,10 @@ import yaml
 from tests import factories
 from tests.unit.helpers import render_checked
 from vmcp_components.cli import dump_objects
-from vmcp_components.inventory import Inventory, SnapshotError, load_snapshot
-from vmcp_components.kinds import MCP_GROUP, MCP_SERVER, MCP_SERVER_ENTRY
-from vmcp_components.models import Malformed, MCPServer
+from vmcp_components.core.cluster.inventory import Inventory, SnapshotError
+from vmcp_components.core.cluster.kinds import MCP_GROUP, MCP_SERVER, MCP_SERVER_ENTRY
+from vmcp_components.core.cluster.models import Malformed, MCPServer
+from vmcp_components.core.cluster.snapshot import load_snapshot
 
 NS = factories.NAMESPACE
 

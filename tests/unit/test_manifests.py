@@ -31,9 +31,9 @@ from tests.unit.helpers import (
     env_of,
     render_checked,
 )
-from vmcp_components.args import DEFAULT_IMAGE
-from vmcp_components.manifests import content_checksum
-from vmcp_components.render import Rendering
+from vmcp_components.core.output.manifests import content_checksum
+from vmcp_components.core.render import Rendering
+from vmcp_components.core.settings.args import DEFAULT_IMAGE
 
 Raw = dict[str, Any]
 POD_LABELS = {

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from vmcp_components.models import (
+from vmcp_components.core.cluster.models import (
     Malformed,
     MCPExternalAuthConfig,
     MCPGroup,
@@ -25,7 +25,7 @@ from vmcp_components.models import (
     Model,
     parse_object,
 )
-from vmcp_components.naming import ca_bundle_key
+from vmcp_components.core.naming import ca_bundle_key
 
 Raw = dict[str, Any]
 

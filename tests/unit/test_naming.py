@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from vmcp_components import naming
+from vmcp_components.core import naming
 
 
 @pytest.mark.parametrize(

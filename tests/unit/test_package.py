@@ -24,8 +24,8 @@ def _python(code: str) -> str:
 
 def test_the_top_level_names_resolve_to_the_real_classes() -> None:
     from vmcp_components import VirtualMCPServer, VirtualMCPServerArgs
-    from vmcp_components.args import VirtualMCPServerArgs as Args
-    from vmcp_components.component import VirtualMCPServer as Component
+    from vmcp_components.component.virtual_mcp_server import VirtualMCPServer as Component
+    from vmcp_components.core.settings.args import VirtualMCPServerArgs as Args
 
     assert (VirtualMCPServer, VirtualMCPServerArgs) == (Component, Args)
     assert set(vmcp_components.__all__) <= set(dir(vmcp_components))

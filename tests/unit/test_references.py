@@ -19,10 +19,19 @@ import yaml
 from tests import factories
 from tests.unit.helpers import example_arguments
 from vmcp_components.cli import main
-from vmcp_components.discovery import InventoryDiscovery
-from vmcp_components.inventory import Inventory
-from vmcp_components.kinds import MCP_EXTERNAL_AUTH_CONFIG, MCP_SERVER, MCP_SERVER_ENTRY
-from vmcp_components.references import ConfigMapKeyUse, References, SecretKeyUse, references
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.kinds import (
+    MCP_EXTERNAL_AUTH_CONFIG,
+    MCP_SERVER,
+    MCP_SERVER_ENTRY,
+)
+from vmcp_components.core.cluster.references import (
+    ConfigMapKeyUse,
+    References,
+    SecretKeyUse,
+    references,
+)
 
 NS = factories.NAMESPACE
 Raw = dict[str, Any]

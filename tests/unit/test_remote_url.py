@@ -20,7 +20,7 @@ import json
 
 import pytest
 
-from vmcp_components.remote_url import check_remote_url
+from vmcp_components.core.backends.remote_url import check_remote_url
 
 PREFIX = "remote URL host is not allowed: "
 

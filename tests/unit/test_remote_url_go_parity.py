@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmcp_components.remote_url import check_remote_url
+from vmcp_components.core.backends.remote_url import check_remote_url
 
 
 def _verdict(url: str) -> str | None:

@@ -17,7 +17,7 @@ import pytest
 from tests import factories
 from tests.factories import GROUP, NAMESPACE
 from tests.unit.helpers import CHECKSUM_ANNOTATION, config_of, render_checked
-from vmcp_components.render import RenderError
+from vmcp_components.core.render import RenderError
 
 Raw = dict[str, Any]
 

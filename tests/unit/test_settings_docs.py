@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from tests import factories
-from vmcp_components.args import DEFAULT_IMAGE, VirtualMCPServerArgs
-from vmcp_components.stack_config import ARG_KEYS, CLUSTER_KEYS
+from vmcp_components.core.settings.args import DEFAULT_IMAGE, VirtualMCPServerArgs
+from vmcp_components.core.settings.stack_files import ARG_KEYS, CLUSTER_KEYS
 
 ROOT = factories.ROOT
 ALL_KEYS = set(ARG_KEYS) | set(CLUSTER_KEYS)
@@ -78,10 +78,10 @@ def test_the_default_image_is_written_once_in_code_and_the_readme_agrees() -> No
         for path in sorted((ROOT / "vmcp_components").rglob("*.py"))
         if registry_path in path.read_text(encoding="utf-8")
     ]
-    assert holders == ["vmcp_components/args.py"]
-    assert (ROOT / "vmcp_components" / "args.py").read_text(encoding="utf-8").count(
-        registry_path
-    ) == 1
+    assert holders == ["vmcp_components/core/settings/args.py"]
+    assert (ROOT / "vmcp_components" / "core" / "settings" / "args.py").read_text(
+        encoding="utf-8"
+    ).count(registry_path) == 1
     for name in ("Pulumi.yaml", "stacks/Pulumi.dev.yaml", "stacks/Pulumi.prod.yaml"):
         assert registry_path not in (ROOT / name).read_text(encoding="utf-8"), name
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

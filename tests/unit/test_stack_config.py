@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from vmcp_components.stack_config import StackConfigError, load_stack_file, stack_file_config
+from vmcp_components.core.settings.stack_files import (
+    StackConfigError,
+    load_stack_file,
+    stack_file_config,
+)
 
 PROJECT = "name: vmcp-components\nconfig:\n  strict: {type: boolean, default: true}\n"
 BASE = (

@@ -20,7 +20,7 @@ import pytest
 
 from tests import factories
 from tests.unit.helpers import config_of, render_checked, skipped_by_name
-from vmcp_components.args import DEFAULT_IMAGE
+from vmcp_components.core.settings.args import DEFAULT_IMAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 CEL_RULE = "has(self.configMapRef) && size(self.configMapRef.name) > 0"

@@ -25,8 +25,8 @@ from tests.unit.helpers import (
     env_by_name,
     render_checked,
 )
-from vmcp_components.render import RenderError
-from vmcp_components.vmcp_config import ConfigValidationError, validate_config
+from vmcp_components.core.output.vmcp_config import ConfigValidationError, validate_config
+from vmcp_components.core.render import RenderError
 
 Raw = dict[str, Any]
 

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from tests import factories
-from vmcp_components.args import VirtualMCPServerArgs
+from vmcp_components.core.render import render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
-from vmcp_components.render import render
-from vmcp_components.watch import (
+from vmcp_components.watch.watcher import (
     Cache,
     Fingerprint,
     JsonLog,
@@ -434,7 +434,7 @@ def test_the_cli_hands_watch_to_the_watcher_and_a_bad_project_exits_2(
 
 
 def test_a_failed_run_logs_the_engine_error_lines_not_its_whole_output():
-    from vmcp_components.watch import _tail
+    from vmcp_components.watch.watcher import _tail
 
     output = "\n".join(
         [" code: 255", " stdout: up", "    error: update failed", " stderr:", "error: boom"]

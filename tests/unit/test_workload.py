@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from tests import factories
 from tests.unit.helpers import render_checked
-from vmcp_components.inventory import Inventory, load_snapshot
-from vmcp_components.models import describe_validation_error
-from vmcp_components.workload import parse_quantity
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.models import describe_validation_error
+from vmcp_components.core.cluster.snapshot import load_snapshot
+from vmcp_components.core.settings.workload import parse_quantity
 
 
 def inventory() -> Inventory:

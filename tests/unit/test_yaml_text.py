@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from vmcp_components import yaml_text
+from vmcp_components.core.output import yaml_text
 
 AWKWARD = {
     "plain": "value",

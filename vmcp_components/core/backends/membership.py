@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.kinds import (
+    FAILED_PHASE,
+    MCP_GROUP,
+    MCP_SERVER_ENTRY,
+    MEMBER_KINDS,
+)
+from vmcp_components.core.cluster.models import Malformed, MCPGroup, Member
 from vmcp_components.errors import Skipped, VmcpError
-from vmcp_components.inventory import Inventory
-from vmcp_components.kinds import MCP_GROUP, MCP_SERVER_ENTRY, MEMBER_KINDS
-from vmcp_components.models import Malformed, MCPGroup, Member
 
 
 class GroupError(VmcpError):
@@ -39,12 +44,12 @@ def check_group(inventory: Inventory, group: str) -> MCPGroup:
         )
     if isinstance(model, Malformed):
         raise GroupError(model.problem)
-    if model.status is not None and model.status.phase == "Failed":
+    if model.status is not None and model.status.phase == FAILED_PHASE:
         detail = "; ".join(
             c.message for c in model.status.conditions if c.status == "False" and c.message
         )
         raise GroupError(
-            f'MCPGroup "{group}" in namespace "{inventory.namespace}" is Failed'
+            f'MCPGroup "{group}" in namespace "{inventory.namespace}" is {FAILED_PHASE}'
             + (f": {detail}" if detail else "")
         )
     return model

@@ -12,12 +12,12 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vmcp_components import naming
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.auth import SecretEnv
-from vmcp_components.backends import Backend
+from vmcp_components.core import naming
+from vmcp_components.core.backends.auth import SecretEnv
+from vmcp_components.core.backends.backend import Backend
+from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
-from vmcp_components.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 
 # Env the operator always sets (EnsureRequiredEnvVars); /tmp is inside the container.
 REQUIRED_ENV = (

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from vmcp_components import manifests, naming
-from vmcp_components.args import BackendAuth, VirtualMCPServerArgs
-from vmcp_components.auth import DISCOVERED, AuthStrategy, resolve_auth_config
-from vmcp_components.backends import Backend, GroupBackends
-from vmcp_components.derivation import derive_backends
+from vmcp_components.core import naming
+from vmcp_components.core.backends.auth import DISCOVERED, AuthStrategy, resolve_auth_config
+from vmcp_components.core.backends.backend import Backend, GroupBackends
+from vmcp_components.core.backends.derivation import derive_backends
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
+from vmcp_components.core.output import manifests
+from vmcp_components.core.output.vmcp_config import build_config, dump_config, validate_config
+from vmcp_components.core.settings.args import BackendAuth, VirtualMCPServerArgs
 from vmcp_components.errors import Problem, Skipped, VmcpError
-from vmcp_components.inventory import Inventory
-from vmcp_components.models import STATIC_TRANSPORTS
-from vmcp_components.vmcp_config import build_config, dump_config, validate_config
 
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024
 """Kubernetes refuses a ConfigMap whose data exceeds 1 MiB."""

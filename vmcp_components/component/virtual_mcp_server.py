@@ -19,16 +19,22 @@ from typing import Any, cast
 import pulumi
 import pulumi_kubernetes as k8s
 
-from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args, vmcp_name
-from vmcp_components.discovery import ClusterDiscovery, Discovery, ReadPlan
+from vmcp_components.component.outputs import derived, detached, joined
+from vmcp_components.component.reads import ReadRequest, read_all
+from vmcp_components.core.backends.read_plan import Discovery, ReadPlan
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.cluster.kinds import api_version_of
+from vmcp_components.core.naming import snake_case
+from vmcp_components.core.output.manifests import wants_pod_disruption_budget
+from vmcp_components.core.render import Rendering, render
+from vmcp_components.core.settings.args import (
+    ArgsError,
+    VirtualMCPServerArgs,
+    parse_args,
+    vmcp_name,
+)
 from vmcp_components.errors import VmcpError
-from vmcp_components.inventory import Inventory, build_inventory
-from vmcp_components.kinds import BY_KIND, MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP
-from vmcp_components.manifests import wants_pod_disruption_budget
-from vmcp_components.naming import snake_case
-from vmcp_components.outputs import derived, detached, joined
-from vmcp_components.reads import ReadRequest, read_all
-from vmcp_components.render import Rendering, render
+from vmcp_components.kube.discovery import ClusterDiscovery
 
 COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
 CLUSTER_KEYS = ("kubeconfig", "context")
@@ -164,7 +170,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
         args = self._validated(settings)
         discovery = self._discovery or _cluster_discovery(cluster)
         try:
-            plan = discovery.discover(args.namespace, args.group, args.entries, _auth_refs(args))
+            plan = discovery.discover(
+                args.namespace, args.group, args.entries, args.named_auth_configs()
+            )
         except VmcpError as error:
             raise self._error(str(error)) from None
         if plan.group is None and self._dry_run and self._waits_on_others:
@@ -184,20 +192,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""
         namespace = plan.namespace
-        names = [(MCP_GROUP.kind, plan.group)] if plan.group else []
-        names += [
-            (kind, member) for kind, members in sorted(plan.members.items()) for member in members
-        ]
-        names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, config) for config in plan.auth_configs]
         requests = [
-            ReadRequest(
-                f"{name}-{kind.lower()}-{obj}", BY_KIND[kind].api_version, kind, namespace, obj
-            )
-            for kind, obj in names
-        ]
-        requests += [
-            ReadRequest(f"{name}-configmap-{cm}", "v1", "ConfigMap", namespace, cm)
-            for cm in plan.config_maps
+            ReadRequest(f"{name}-{kind.lower()}-{obj}", api_version_of(kind), kind, namespace, obj)
+            for kind, obj in plan.read_names()
         ]
         bodies = read_all(requests, pulumi.ResourceOptions(parent=self))
         secret_keys = dict(plan.secret_keys)
@@ -324,15 +321,6 @@ def _shape(settings: VirtualMCPServerArgs | Mapping[str, Any]) -> VirtualMCPServ
         return settings
     plain = {key: value for key, value in settings.items() if not _holds_outputs(value)}
     return parse_args({"namespace": "pending", "group": "pending", **plain})
-
-
-def _auth_refs(args: VirtualMCPServerArgs) -> list[str]:
-    """Auth configs named by the outgoingAuth settings, read next to the members' own."""
-    return sorted(
-        auth.external_auth_config_ref.name
-        for auth in [args.outgoing_auth.default, *args.outgoing_auth.backends.values()]
-        if auth is not None and auth.external_auth_config_ref is not None
-    )
 
 
 def _cluster_discovery(cluster: Mapping[str, Any]) -> ClusterDiscovery:

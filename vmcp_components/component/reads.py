@@ -24,6 +24,8 @@ from typing import Any
 
 import pulumi
 
+from vmcp_components.core.cluster.kinds import CONFIG_MAP
+
 PROVIDER_VERSION = version("pulumi-kubernetes")
 """The kubernetes plugin version the installed SDK asks for, as its own get-calls request it."""
 
@@ -40,7 +42,7 @@ def _sections(kind: str) -> tuple[str, ...]:
 
     Each one is an Output the SDK tracks until the program ends, so only what the kind has.
     """
-    return ("metadata", "data") if kind == "ConfigMap" else ("metadata", "spec", "status")
+    return ("metadata", "data") if kind == CONFIG_MAP.kind else ("metadata", "spec", "status")
 
 
 @dataclass(frozen=True)

@@ -48,17 +48,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 import yaml
-from lightkube import ApiError, AsyncClient, KubeConfig
+from lightkube import ApiError, AsyncClient
 from lightkube.config.kubeconfig import SingleConfig
-from lightkube.resources.core_v1 import ConfigMap, Secret
 from pydantic import ValidationError
 
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.discovery import TOOLHIVE_RESOURCES, InventoryDiscovery
+from vmcp_components.core.backends.read_plan import InventoryDiscovery
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.cluster.kinds import CONFIG_MAP, CORE_KINDS, SECRET, TOOLHIVE_KINDS
+from vmcp_components.core.cluster.models import describe_validation_error
+from vmcp_components.core.render import Rendering, render
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
-from vmcp_components.inventory import Inventory, build_inventory
-from vmcp_components.models import describe_validation_error
-from vmcp_components.render import Rendering, render
+from vmcp_components.kube.kubeconfig import load_kube_config
+from vmcp_components.kube.resources import RESOURCES
 
 if TYPE_CHECKING:
     from pulumi import automation as auto
@@ -68,19 +70,7 @@ DEFAULT_GRACE = 20.0
 DEFAULT_READY_PORT = 8479
 WATCH_TIMEOUT = 300
 """Seconds the API server keeps one watch request open (it then resumes from the version)."""
-GROUP_KINDS = ("MCPGroup", "MCPServerEntry", "MCPServer", "MCPRemoteProxy", "MCPExternalAuthConfig")
-WATCHED_KINDS = (*GROUP_KINDS, "ConfigMap", "Secret")
-# lightkube leaves `conf: Dict` unannotated: strict pyright reports `from_dict` as partially
-# unknown, though the value passed here is a loaded YAML mapping.
-_config_from_dict = cast(
-    "Callable[[Any], KubeConfig]",
-    KubeConfig.from_dict,  # pyright: ignore[reportUnknownMemberType]
-)
-RESOURCES: dict[str, Any] = {
-    **{kind: TOOLHIVE_RESOURCES[kind] for kind in GROUP_KINDS},
-    "ConfigMap": ConfigMap,
-    "Secret": Secret,
-}
+WATCHED_KINDS = tuple(kind.kind for kind in (*TOOLHIVE_KINDS, *CORE_KINDS))
 
 
 class WatchError(VmcpError):
@@ -169,15 +159,6 @@ def load_target(stack: str, cwd: Path, secret: Callable[[str], str] | None = Non
     return StackTarget(stack, cwd, project, args.name, args, kubeconfig, cluster["context"])
 
 
-def auth_config_refs(args: VirtualMCPServerArgs) -> list[str]:
-    """The auth configs the arguments name (`outgoingAuth`), read next to the members' own."""
-    return sorted(
-        auth.external_auth_config_ref.name
-        for auth in [args.outgoing_auth.default, *args.outgoing_auth.backends.values()]
-        if auth is not None and auth.external_auth_config_ref is not None
-    )
-
-
 # ─── what the watch holds ───
 
 
@@ -188,18 +169,18 @@ def slim(kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
     """
     raw_metadata = cast("Mapping[str, Any]", obj.get("metadata") or {})
     metadata = {k: v for k, v in raw_metadata.items() if k != "managedFields"}
-    if kind == "Secret":
+    if kind == SECRET.kind:
         keys = set(obj.get("data") or {}) | set(obj.get("stringData") or {})
         return {
             "apiVersion": "v1",
-            "kind": "Secret",
+            "kind": SECRET.kind,
             "metadata": {k: metadata.get(k) for k in ("name", "namespace", "resourceVersion")},
             "data": dict.fromkeys(sorted(keys), ""),
         }
-    if kind == "ConfigMap":
+    if kind == CONFIG_MAP.kind:
         return {
             "apiVersion": "v1",
-            "kind": "ConfigMap",
+            "kind": CONFIG_MAP.kind,
             "metadata": metadata,
             "data": dict(obj.get("data") or {}),
         }
@@ -241,16 +222,11 @@ class Cache:
         args = self.target.args
         try:
             plan = InventoryDiscovery(self._inventory()).discover(
-                args.namespace, args.group, args.entries, auth_config_refs(args)
+                args.namespace, args.group, args.entries, args.named_auth_configs()
             )
         except VmcpError:
             return frozenset({("*", "*")})  # unreadable objects: let the rendering say what
-        reads: set[tuple[str, str]] = {("MCPGroup", plan.group)} if plan.group else set()
-        reads |= {(kind, n) for kind, names in plan.members.items() for n in names}
-        reads |= {("MCPExternalAuthConfig", n) for n in plan.auth_configs}
-        reads |= {("ConfigMap", n) for n in plan.config_maps}
-        reads |= {("Secret", n) for n in plan.secret_keys}
-        return frozenset(reads)
+        return plan.object_names()
 
     def _relevant(self, before: frozenset[tuple[str, str]], kind: str, name: str) -> bool:
         self._reads = self._plan_reads()
@@ -550,27 +526,6 @@ def _command_name(pid: int) -> str:
 
 
 # ─── the watcher ───
-
-
-def kube_config(kubeconfig: str | None, context: str | None) -> SingleConfig:
-    """The stack's cluster: its kubeconfig and context.
-
-    The kubeconfig is a path or the contents; none means the environment, the in-cluster service
-    account included.
-    """
-    try:
-        if kubeconfig and ("\n" in kubeconfig or kubeconfig.lstrip().startswith("{")):
-            config = _config_from_dict(yaml.safe_load(kubeconfig))
-        elif kubeconfig:
-            config = KubeConfig.from_file(Path(kubeconfig).expanduser())
-        else:
-            config = KubeConfig.from_env()
-        single = config.get(context_name=context)
-    except Exception as error:  # noqa: BLE001 - lightkube raises several config error types
-        raise WatchError(f"cannot load kubeconfig (context {context!r}): {error}") from None
-    if single is None:
-        raise WatchError(f"kubeconfig has no context {context!r} and no current context")
-    return single
 
 
 def _gone(error: Exception) -> bool:
@@ -907,9 +862,9 @@ def run_watch(
             ready_address=ready_address,
             ready_port=ready_port,
             log=log,
-            kube=kube_config(target.kubeconfig, target.context),
+            kube=load_kube_config(target.kubeconfig, target.context),
         )
-    except WatchError as error:
+    except VmcpError as error:
         log("error", error=str(error))
         return 2
     for signum in (signal.SIGTERM, signal.SIGINT):

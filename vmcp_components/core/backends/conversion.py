@@ -8,9 +8,15 @@ sorted); the status is read from the operator's phase. An MCPServer's transport 
 
 from __future__ import annotations
 
-from vmcp_components.backends import Backend, CABundle, HeaderForward
-from vmcp_components.checks import Checked
-from vmcp_components.models import MCPServer, MCPServerEntry, Member, ObjectMeta
+from vmcp_components.core.backends.backend import Backend, CABundle, HeaderForward
+from vmcp_components.core.backends.checks import Checked
+from vmcp_components.core.cluster.kinds import (
+    BY_KIND,
+    FAILED_PHASE,
+    MCP_SERVER_ENTRY,
+    ToolHiveKind,
+)
+from vmcp_components.core.cluster.models import MCPServer, MCPServerEntry, Member, ObjectMeta
 
 _HIDDEN_ANNOTATION_PREFIXES = (
     "kubectl.kubernetes.io/",
@@ -18,28 +24,28 @@ _HIDDEN_ANNOTATION_PREFIXES = (
     "deployment.kubernetes.io/",
     "k8s.io/",
 )
-_READY_PHASES = {
-    "MCPServerEntry": ("Valid",),
-    "MCPServer": ("Running", "Ready"),
-    "MCPRemoteProxy": ("Running", "Ready"),
-}
 
 
 def _metadata(
     meta: ObjectMeta,
     namespace: str,
     group: str,
-    workload_type: str,
+    kind: ToolHiveKind[Member],
     *,
     remote_url: str | None,
 ) -> dict[str, str]:
     values = {
         key: value
         for key, value in meta.annotations.items()
-        if workload_type == "server_entry" and not key.startswith(_HIDDEN_ANNOTATION_PREFIXES)
+        if kind is MCP_SERVER_ENTRY and not key.startswith(_HIDDEN_ANNOTATION_PREFIXES)
     }
     values.update(
-        {"tool_type": "mcp", "workload_type": workload_type, "namespace": namespace, "group": group}
+        {
+            "tool_type": "mcp",
+            "workload_type": kind.workload_type,
+            "namespace": namespace,
+            "group": group,
+        }
     )
     # never runtime state: a phase change must not change the checksum and roll the pods
     values.pop("workload_status", None)
@@ -48,19 +54,19 @@ def _metadata(
     return dict(sorted(values.items()))
 
 
-def _health(kind: str, phase: str | None) -> tuple[str, str]:
+def _health(kind: ToolHiveKind[Member], phase: str | None) -> tuple[str, str]:
     if phase is None:
         return "unknown", "no status from the ToolHive operator; checked by vmcp-components"
-    if phase in _READY_PHASES[kind]:
+    if phase in kind.ready_phases:
         return "ready", f"operator phase {phase}"
-    if phase == "Failed":
+    if phase == FAILED_PHASE:
         return "unavailable", f"operator phase {phase}"
     return "unknown", f"operator phase {phase}"
 
 
 def _entry_backend(entry: MCPServerEntry, checked: Checked, namespace: str, group: str) -> Backend:
     phase = entry.status.phase if entry.status else None
-    status, message = _health("MCPServerEntry", phase)
+    status, message = _health(MCP_SERVER_ENTRY, phase)
     name = entry.metadata.name
     ca = checked.uses.ca_bundle
     forward = entry.spec.header_forward
@@ -75,15 +81,15 @@ def _entry_backend(entry: MCPServerEntry, checked: Checked, namespace: str, grou
         )
     return Backend(
         name=name,
-        kind="MCPServerEntry",
-        type="entry",
+        kind=MCP_SERVER_ENTRY.kind,
+        type=MCP_SERVER_ENTRY.backend_type,
         url=checked.url,
         transport=entry.spec.transport,
         metadata=_metadata(
             entry.metadata,
             namespace,
             group,
-            "server_entry",
+            MCP_SERVER_ENTRY,
             remote_url=entry.spec.remote_url,
         ),
         status=status,
@@ -98,24 +104,23 @@ def to_backend(member: Member, checked: Checked, namespace: str, group: str) -> 
     """The backend for a member that passed its checks."""
     if isinstance(member, MCPServerEntry):
         return _entry_backend(member, checked, namespace, group)
-    kind = type(member).__name__
+    kind: ToolHiveKind[Member] = BY_KIND[type(member).__name__]
     phase = member.status.phase if member.status else None
     status, message = _health(kind, phase)
     if isinstance(member, MCPServer):
         spec = member.spec
         transport = spec.proxy_mode if spec.transport == "stdio" else spec.transport
-        backend_type, workload_type, remote_url = "container", "mcp_server", None
+        remote_url = None
     else:
         transport = member.spec.transport
-        backend_type, workload_type = "proxy", "remote_proxy"
         remote_url = member.spec.remote_url
     return Backend(
         name=member.metadata.name,
-        kind=kind,
-        type=backend_type,
+        kind=kind.kind,
+        type=kind.backend_type,
         url=checked.url,
         transport=transport,
-        metadata=_metadata(member.metadata, namespace, group, workload_type, remote_url=remote_url),
+        metadata=_metadata(member.metadata, namespace, group, kind, remote_url=remote_url),
         status=status,
         message=message,
         auth=checked.auth,

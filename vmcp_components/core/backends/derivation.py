@@ -13,15 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from vmcp_components import naming
-from vmcp_components.auth import AuthStrategy
-from vmcp_components.backends import Backend, GroupBackends
-from vmcp_components.checks import CheckContext, check_member
-from vmcp_components.conversion import to_backend
+from vmcp_components.core import naming
+from vmcp_components.core.backends.auth import AuthStrategy
+from vmcp_components.core.backends.backend import Backend, GroupBackends
+from vmcp_components.core.backends.checks import CheckContext, check_member
+from vmcp_components.core.backends.conversion import to_backend
+from vmcp_components.core.backends.membership import (
+    GroupMember,
+    check_group,
+    collisions,
+    select_members,
+)
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.models import Malformed
 from vmcp_components.errors import MemberWarning, Problem, Skipped
-from vmcp_components.inventory import Inventory
-from vmcp_components.membership import GroupMember, check_group, collisions, select_members
-from vmcp_components.models import Malformed
 
 
 def _env_conflicts(backends: Sequence[Backend]) -> dict[str, str]:

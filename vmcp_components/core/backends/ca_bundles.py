@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 
-from vmcp_components import naming
+from vmcp_components.core import naming
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.references import ConfigMapKeyUse
 from vmcp_components.errors import Problem, echo
-from vmcp_components.inventory import Inventory
-from vmcp_components.references import ConfigMapKeyUse
 
 EXPIRY_WARNING = timedelta(days=30)
 """A certificate that expires sooner than this after `now` gives a warning."""

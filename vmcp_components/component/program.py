@@ -16,9 +16,9 @@ from pathlib import Path
 import pulumi
 import pulumi_kubernetes as k8s
 
-from vmcp_components.component import VirtualMCPServer
-from vmcp_components.naming import snake_case
-from vmcp_components.stack_config import (
+from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
+from vmcp_components.core.naming import snake_case
+from vmcp_components.core.settings.stack_files import (
     ARG_KEYS,
     CLUSTER_KEYS,
     StackConfigError,

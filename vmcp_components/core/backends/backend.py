@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from vmcp_components import naming
-from vmcp_components.auth import AuthStrategy, SecretEnv
+from vmcp_components.core import naming
+from vmcp_components.core.backends.auth import AuthStrategy, SecretEnv
+from vmcp_components.core.cluster.kinds import MCP_SERVER_ENTRY
 from vmcp_components.errors import MemberWarning, Skipped
-
-BackendType = Literal["entry", "container", "proxy"]
 
 # Go's json.Marshal (which the operator uses) writes UTF-8 as is and escapes these.
 _GO_JSON_ESCAPES = str.maketrans(
@@ -85,7 +84,8 @@ class Backend:
 
     name: str
     kind: str
-    type: BackendType
+    type: str
+    """`entry`, `container` or `proxy`: the member kind's `backend_type`."""
     url: str
     transport: str
     metadata: Mapping[str, str]
@@ -98,8 +98,8 @@ class Backend:
     def static_config(self) -> dict[str, Any]:
         """The `backends[]` item, keys in vMCP's declaration order; `type: entry` for entries."""
         item: dict[str, Any] = {"name": self.name, "url": self.url, "transport": self.transport}
-        if self.type == "entry":
-            item["type"] = "entry"
+        if self.type == MCP_SERVER_ENTRY.backend_type:
+            item["type"] = "entry"  # vmcp's static type for an MCPServerEntry backend
         if self.ca_bundle is not None:
             item["caBundlePath"] = self.ca_bundle.path
         item["metadata"] = dict(self.metadata)

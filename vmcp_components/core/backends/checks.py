@@ -18,14 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from vmcp_components import naming
-from vmcp_components.auth import AuthStrategy, resolve_auth_config
-from vmcp_components.ca_bundles import CABundles
+from vmcp_components.core import naming
+from vmcp_components.core.backends.auth import AuthStrategy, resolve_auth_config
+from vmcp_components.core.backends.ca_bundles import CABundles
+from vmcp_components.core.backends.remote_url import check_remote_url
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.kinds import FAILED_PHASE
+from vmcp_components.core.cluster.models import Condition, MCPServerEntry, Member
+from vmcp_components.core.cluster.references import References, missing_secret_key, references
 from vmcp_components.errors import Problem, echo
-from vmcp_components.inventory import Inventory
-from vmcp_components.models import Condition, MCPServerEntry, Member
-from vmcp_components.references import References, missing_secret_key, references
-from vmcp_components.remote_url import check_remote_url
 
 CREDENTIAL_HEADERS = (
     "authorization",
@@ -118,7 +119,7 @@ def _joined(problems: Sequence[Problem | None]) -> Problem | None:
 
 
 def _check_entry(context: CheckContext, entry: MCPServerEntry) -> Checked | Problem:
-    if entry.status is not None and entry.status.phase == "Failed":
+    if entry.status is not None and entry.status.phase == FAILED_PHASE:
         return _operator_failure(entry.status.conditions)
     name = entry.metadata.name
     uses = references(entry)

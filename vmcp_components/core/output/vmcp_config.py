@@ -12,12 +12,12 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from vmcp_components import yaml_text
-from vmcp_components.args import VirtualMCPServerArgs
-from vmcp_components.auth import AuthStrategy
-from vmcp_components.backends import Backend
+from vmcp_components.core.backends.auth import AuthStrategy
+from vmcp_components.core.backends.backend import Backend
+from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
+from vmcp_components.core.output import yaml_text
+from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
-from vmcp_components.models import STATIC_TRANSPORTS
 
 DEFAULT_AGGREGATION: dict[str, Any] = {
     "conflictResolution": "prefix",

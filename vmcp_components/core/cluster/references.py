@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vmcp_components import naming
-from vmcp_components.errors import Problem
-from vmcp_components.inventory import Inventory
-from vmcp_components.models import (
+from vmcp_components.core import naming
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.models import (
     Malformed,
     MCPExternalAuthConfig,
     MCPServerEntry,
     Member,
     SecretKeyRef,
 )
+from vmcp_components.errors import Problem
 
 
 @dataclass(frozen=True, order=True)

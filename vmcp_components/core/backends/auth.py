@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from vmcp_components import naming
+from vmcp_components.core import naming
+from vmcp_components.core.cluster.inventory import Inventory
+from vmcp_components.core.cluster.kinds import MCP_EXTERNAL_AUTH_CONFIG
+from vmcp_components.core.cluster.models import Malformed, MCPExternalAuthConfig
+from vmcp_components.core.cluster.references import missing_secret_key, references
 from vmcp_components.errors import Problem
-from vmcp_components.inventory import Inventory
-from vmcp_components.kinds import MCP_EXTERNAL_AUTH_CONFIG
-from vmcp_components.models import Malformed, MCPExternalAuthConfig
-from vmcp_components.references import missing_secret_key, references
 
 _TOKEN_TYPE_URNS = {
     "access_token": "urn:ietf:params:oauth:token-type:access_token",

@@ -1,29 +1,29 @@
-"""The objects of one namespace that derivation may look at, parsed once, typed.
+"""Snapshot files: `kubectl get -o yaml` output read into an `Inventory`, safely.
 
-An `Inventory` is the pure boundary between "where the objects came from" (a `kubectl get -o
-yaml` snapshot, lightkube, or Pulumi get-calls) and the derivation. `build_inventory` is the
-one place raw objects are parsed: each ToolHive object becomes its model, or a `Malformed`
-with the precise schema problem (a malformed member is skipped with it later); a ConfigMap
-keeps its `data`; a Secret keeps only the names of its keys, its values are dropped here and
-never stored. Nothing downstream looks at a raw object again.
+A snapshot may come from anywhere, so reading it is guarded: a size limit checked before
+parsing, duplicate keys, alias bombs and recursive aliases refused, deep nesting turned into
+an error, and YAML errors that name the place and kind of problem but never echo the text (it
+may be a Secret's value). libyaml's C parser is used when PyYAML has it, under the same guards.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 
-from vmcp_components.errors import VmcpError, echo
-from vmcp_components.kinds import BY_KIND, ToolHiveKind
-from vmcp_components.models import Malformed, WireModel, parse_object
+from vmcp_components.core.cluster.inventory import (
+    Inventory,
+    SnapshotError,
+    build_inventory,
+    mapping_or_empty,
+)
+from vmcp_components.errors import echo
 
-CORE_KINDS = ("ConfigMap", "Secret")
 MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024
 """A larger snapshot is refused unread (a namespace's ToolHive objects are far smaller)."""
 MAX_ALIASES = 100
@@ -31,131 +31,9 @@ MAX_ALIASES = 100
 MAX_ALIAS_EXPANSION = 100_000
 """Nodes all aliases may expand to, together: refuses a "billion laughs" document."""
 
-Model = TypeVar("Model", bound=WireModel)
-
-
-class SnapshotError(VmcpError):
-    """The objects cannot be read as Kubernetes objects (not a mapping, no name, duplicates)."""
-
-
-@dataclass(frozen=True)
-class Inventory:
-    """Parsed objects of one namespace, by kind and name; Secrets as key names only."""
-
-    namespace: str
-    toolhive: Mapping[str, Mapping[str, WireModel | Malformed]] = field(
-        default_factory=dict[str, Mapping[str, WireModel | Malformed]]
-    )
-    """ToolHive objects by kind, then name: the model, or `Malformed` when the schema fails."""
-    config_maps: Mapping[str, Mapping[str, str]] = field(
-        default_factory=dict[str, Mapping[str, str]]
-    )
-    """ConfigMap `data` by ConfigMap name."""
-    secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
-    """The key names of each Secret; values are never kept."""
-
-    def of_kind(self, kind: ToolHiveKind[Model]) -> Mapping[str, Model | Malformed]:
-        """The objects of `kind` by name."""
-        return cast("Mapping[str, Model | Malformed]", self.toolhive.get(kind.kind, {}))
-
-    def get(self, kind: ToolHiveKind[Model], name: str) -> Model | Malformed | None:
-        """The object `name` of `kind`, None when the namespace has none."""
-        return self.of_kind(kind).get(name)
-
-
-def _mapping(section: object) -> Mapping[object, object]:
-    return cast("Mapping[object, object]", section) if isinstance(section, Mapping) else {}
-
-
-def _key_names(section: object) -> frozenset[str]:
-    return frozenset(key for key in _mapping(section) if isinstance(key, str))
-
-
-def _config_map_data(section: object) -> dict[str, str]:
-    items = _mapping(section).items()
-    return {k: str(v) for k, v in items if isinstance(k, str) and v is not None}
-
-
-def build_inventory(
-    namespace: str,
-    objects: Iterable[object],
-    source: str,
-    secret_keys: Mapping[str, frozenset[str]] | None = None,
-) -> Inventory:
-    """Parse the objects of `namespace`; other namespaces and unknown kinds are ignored.
-
-    `secret_keys` adds Secrets already reduced to key names (discovery's plan).
-    """
-    toolhive: dict[str, dict[str, WireModel | Malformed]] = {}
-    config_maps: dict[str, dict[str, str]] = {}
-    keys: dict[str, frozenset[str]] = dict(secret_keys or {})
-    seen: set[tuple[str, str]] = set()
-    for index, obj in enumerate(objects):
-        where = f"{source}: object #{index + 1}"
-        raw, kind, name, obj_namespace = _identity(obj, where)
-        if (kind not in BY_KIND and kind not in CORE_KINDS) or (
-            obj_namespace or namespace
-        ) != namespace:
-            continue
-        _check_api_version(raw, kind, f"{where} ({kind} {echo(name)})")
-        if (kind, name) in seen:
-            raise SnapshotError(
-                f"{source}: {kind} {echo(name)} appears twice in namespace {echo(namespace)}"
-            )
-        seen.add((kind, name))
-        for section in ("data", "stringData") if kind in CORE_KINDS else ():
-            if not isinstance(raw.get(section) or {}, Mapping):
-                raise SnapshotError(f"{where} ({kind} {echo(name)}): {section} is not a mapping")
-        if kind == "Secret":
-            keys[name] = _key_names(raw.get("data")) | _key_names(raw.get("stringData"))
-        elif kind == "ConfigMap":
-            config_maps[name] = _config_map_data(raw.get("data"))
-        else:
-            toolhive.setdefault(kind, {})[name] = parse_object(BY_KIND[kind].model, raw)
-    return Inventory(namespace, toolhive, config_maps, keys)
-
-
-def extend_inventory(inventory: Inventory, objects: Iterable[object], source: str) -> Inventory:
-    """`inventory` plus objects of kinds it does not hold yet (each parsed once, here)."""
-    more = build_inventory(inventory.namespace, objects, source)
-    return Inventory(
-        inventory.namespace,
-        {**inventory.toolhive, **more.toolhive},
-        {**inventory.config_maps, **more.config_maps},
-        {**inventory.secret_keys, **more.secret_keys},
-    )
-
-
-def _identity(obj: object, where: str) -> tuple[Mapping[str, Any], str, str, str | None]:
-    """(the object, kind, name, namespace), or SnapshotError when it is not a Kubernetes object."""
-    if not isinstance(obj, dict):
-        raise SnapshotError(
-            f"{where}: expected a Kubernetes object (a mapping), got {type(obj).__name__}"
-        )
-    raw = cast("dict[str, Any]", obj)
-    kind, api_version, metadata = raw.get("kind"), raw.get("apiVersion"), raw.get("metadata")
-    if not isinstance(kind, str) or not isinstance(api_version, str):
-        raise SnapshotError(
-            f"{where}: not a Kubernetes object (needs string 'apiVersion' and 'kind')"
-        )
-    meta = _mapping(metadata)
-    name, namespace = meta.get("name"), meta.get("namespace")
-    if not isinstance(name, str) or not name:
-        raise SnapshotError(f"{where}: {kind} has no metadata.name")
-    if namespace is not None and not isinstance(namespace, str):
-        raise SnapshotError(f"{where}: {kind} {echo(name)} has a non-string metadata.namespace")
-    return raw, kind, name, namespace
-
-
-def _check_api_version(obj: Mapping[str, Any], kind: str, where: str) -> None:
-    api_version = obj["apiVersion"]
-    expected = ["v1"] if kind in CORE_KINDS else list(BY_KIND[kind].accepted_api_versions)
-    if api_version not in expected:
-        raise SnapshotError(f"{where}: apiVersion {echo(api_version)} is not one of {expected}")
-
 
 def _expand(item: object) -> Iterator[object]:
-    fields = _mapping(item)
+    fields = mapping_or_empty(item)
     if fields.get("kind") == "List":
         items = fields.get("items")
         if not isinstance(items, list):

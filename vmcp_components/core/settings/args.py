@@ -21,10 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from vmcp_components import naming
-from vmcp_components.errors import VmcpError, echo
-from vmcp_components.models import describe_validation_error
-from vmcp_components.workload import (
+from vmcp_components.core import naming
+from vmcp_components.core.cluster.models import describe_validation_error
+from vmcp_components.core.settings.workload import (
     Affinity,
     Annotations,
     Labels,
@@ -34,6 +33,7 @@ from vmcp_components.workload import (
     TopologySpreadConstraint,
     check_reserved,
 )
+from vmcp_components.errors import VmcpError, echo
 
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
@@ -278,6 +278,15 @@ class VirtualMCPServerArgs(StrictModel):
         if not value or any(ch.isspace() for ch in value):
             raise ValueError(f"{echo(value)} is not a container image reference")
         return value
+
+    def named_auth_configs(self) -> list[str]:
+        """The auth configs `outgoingAuth` names, sorted: read next to the members' own."""
+        auths = [self.outgoing_auth.default, *self.outgoing_auth.backends.values()]
+        return sorted(
+            auth.external_auth_config_ref.name
+            for auth in auths
+            if auth is not None and auth.external_auth_config_ref is not None
+        )
 
 
 def parse_args(values: Mapping[str, Any]) -> VirtualMCPServerArgs:

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import yaml
 
-from vmcp_components.args import ArgsError, VirtualMCPServerArgs, parse_args
+from vmcp_components.core.settings.args import ArgsError, VirtualMCPServerArgs, parse_args
 from vmcp_components.errors import VmcpError, echo
 
 PROJECT_FILE = "Pulumi.yaml"
