@@ -15,6 +15,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 from vmcp_components.core import naming
 
 from vmcp_policy import stack_view as view
@@ -44,18 +45,22 @@ def _metadata_name(props: Mapping[str, Any]) -> str:
     return name if isinstance(name, str) else ""
 
 
+def _expected(children: Mapping[str, PolicyResource]) -> list[str]:
+    """The roles a component must have: RBAC too unless its pod runs as another account."""
+    deployment = children.get("deployment")
+    if deployment is None:
+        return [*ALWAYS, *RBAC]
+    try:
+        account = view.pod_spec(deployment.props).get("serviceAccountName")
+        own = naming.rbac_name(_metadata_name(deployment.props))
+    except UnknownValueError:  # preview: which account is not known yet, check what is sure
+        return list(ALWAYS)
+    return [*ALWAYS, *RBAC] if account == own else list(ALWAYS)
+
+
 def _children_complete(args: StackValidationArgs, report: ReportViolation) -> None:
     for urn, children in _children(args).items():
-        expected: list[str] = list(ALWAYS)
-        deployment = children.get("deployment")
-        if deployment is not None:
-            account = view.pod_spec(deployment.props).get("serviceAccountName")
-            # The pod runs as the vMCP's own account, so the component declares it.
-            if account == naming.rbac_name(_metadata_name(deployment.props)):
-                expected.extend(RBAC)
-        else:
-            expected.extend(RBAC)
-        missing = [f"{view.urn_name(urn)}-{role}" for role in expected if role not in children]
+        missing = [f"{view.urn_name(urn)}-{r}" for r in _expected(children) if r not in children]
         if missing:
             report(
                 f"VirtualMCPServer {view.urn_name(urn)} lacks {', '.join(missing)}: do not drop "
