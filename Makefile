@@ -4,11 +4,16 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden clean
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden clean \
+	policy-setup policy-typecheck
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
 	@$(UV) sync --frozen
+
+# The policy pack (policy/) has its own lock: pulumi-policy needs protobuf 5, the project has 6.
+policy-setup: setup
+	@$(UV) sync --frozen --project policy
 
 demo: setup
 	@mkdir -p out
@@ -22,10 +27,14 @@ lint: setup
 typecheck: setup
 	.venv/bin/pyright
 
-unit: setup
+# ruff covers policy/ with the rest (policy/pyproject.toml extends the project's settings).
+policy-typecheck: policy-setup
+	.venv/bin/pyright -p policy
+
+unit: setup policy-setup
 	$(PY) -m pytest -m "not e2e and not engine"
 
-test: lint typecheck unit
+test: lint typecheck policy-typecheck unit
 
 e2e: setup
 	scripts/test-cluster build
@@ -33,7 +42,7 @@ e2e: setup
 	$(PY) -m pytest -m e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
-engine-test: setup
+engine-test: setup policy-setup
 	scripts/test-cluster build
 	scripts/pulumi-engine build
 	$(PY) -m pytest -m engine
@@ -51,4 +60,4 @@ golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
 
 clean:
-	rm -rf .venv out .pytest_cache .ruff_cache
+	rm -rf .venv policy/.venv out .pytest_cache .ruff_cache
