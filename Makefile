@@ -16,7 +16,7 @@ setup:
 
 # The policy pack (policy/) has its own lock: pulumi-policy needs protobuf 5, the project has 6.
 policy-setup: setup
-	@$(UV) sync --frozen --project policy
+	@$(UV) sync --frozen --compile-bytecode --project policy
 
 demo: setup
 	@mkdir -p out
