@@ -86,10 +86,14 @@ def _production_replicas(args: StackValidationArgs, report: ReportViolation) -> 
         deployment = children.get("deployment")
         replicas = _replicas(deployment.props) if deployment is not None else None
         if replicas is None or replicas < least:
-            shown = "unset" if replicas is None else str(replicas)
+            runs = (
+                "sets no replica count"
+                if replicas is None
+                else f"runs {replicas} replica{'' if replicas == 1 else 's'}"
+            )
             report(
-                f"VirtualMCPServer {name} runs {shown} replicas in production: set the stack's "
-                f"replicas to at least {least} (or lower this policy's minReplicas)",
+                f"VirtualMCPServer {name} {runs} in production: set the stack's replicas to at "
+                f"least {least} (or lower this policy's minReplicas)",
                 urn,
             )
         if "pdb" not in children:

@@ -160,7 +160,7 @@ def test_production_is_read_from_the_stack_tag(
         program, "preview", stack, policy_packs=[str(PACK)], policy_pack_configs=[str(pack_config)]
     )
     assert {policy for policy, _, _ in _policy_events(run)} == {"vmcp-production-replicas"}
-    assert "VirtualMCPServer eng-tools runs 1 replicas in production" in run.text, run.text
+    assert "VirtualMCPServer eng-tools runs 1 replica in production" in run.text, run.text
     assert "has no PodDisruptionBudget in production" in run.text, run.text
     # The same stack passes when the pack config says it is not production after all.
     run = _preview(program, stack, tmp_path, **{"vmcp-production-replicas": {"production": False}})

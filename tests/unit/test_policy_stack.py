@@ -81,10 +81,10 @@ def test_every_component_of_a_stack_is_checked(pack: Analyzer) -> None:
 @pytest.mark.parametrize(
     ("settings", "problems"),
     [
-        ({}, ["runs unset replicas in production", "has no PodDisruptionBudget"]),
-        ({"replicas": 1}, ["runs 1 replicas in production", "has no PodDisruptionBudget"]),
+        ({}, ["sets no replica count in production", "has no PodDisruptionBudget"]),
+        ({"replicas": 1}, ["runs 1 replica in production", "has no PodDisruptionBudget"]),
         ({"replicas": 3, "podDisruptionBudget": {"enabled": False}}, ["no PodDisruptionBudget"]),
-        ({"replicas": 1, "podDisruptionBudget": {"minAvailable": 1}}, ["runs 1 replicas"]),
+        ({"replicas": 1, "podDisruptionBudget": {"minAvailable": 1}}, ["runs 1 replica"]),
         ({"replicas": 2}, []),
     ],
 )
