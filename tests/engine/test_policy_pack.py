@@ -40,15 +40,15 @@ def _stack_file(stack: str) -> dict[str, Any]:
 
 
 def _group_objects(namespace: str, group: str, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """The example group's objects in `namespace`, renamed to `group`, without `drop`."""
+    """The example group's objects in `namespace`, the group renamed `group`, without `drop`."""
     objects = [o for o in example_objects(namespace) if o["metadata"]["name"] not in drop]
     for obj in objects:
-        if obj["kind"] == "MCPGroup":
+        if obj["kind"] == "MCPGroup" and obj["metadata"]["name"] == GROUP:
             obj["metadata"]["name"] = group
         spec = obj.get("spec") or {}
-        if "groupRef" in spec:
+        if spec.get("groupRef") == {"name": GROUP}:
             spec["groupRef"] = {"name": group}
-    return [o for o in objects if o["kind"] != "MCPGroup" or o["metadata"]["name"] == group]
+    return objects
 
 
 def _bad_objects(namespace: str) -> list[dict[str, Any]]:
@@ -79,8 +79,10 @@ def seeded(cluster: Cluster) -> Cluster:
     return cluster
 
 
-def _stack(program: EngineProject, cluster: Cluster, name: str, **config: Any) -> auto.Stack:
-    return program.stack(name, {**config, **cluster_config(cluster)})
+def _stack(
+    program: EngineProject, cluster: Cluster, stack: str, config: dict[str, Any]
+) -> auto.Stack:
+    return program.stack(stack, {**config, **cluster_config(cluster)})
 
 
 def _preview(program: EngineProject, stack: auto.Stack, tmp_path: Path, **config: Any) -> Run:
@@ -106,7 +108,7 @@ def test_the_example_stacks_pass(
     program: EngineProject, seeded: Cluster, tmp_path: Path, stack_name: str
 ) -> None:
     settings = {**_stack_file(stack_name), "namespace": NAMESPACES[stack_name]}
-    stack = _stack(program, seeded, stack_name, **settings)
+    stack = _stack(program, seeded, stack_name, settings)
     if stack_name == "prod":
         stack.workspace.set_tag(stack.name, "environment", "production")
     run = _preview(program, stack, tmp_path)
@@ -123,7 +125,7 @@ def test_a_stack_breaking_the_guardrails_fails_and_says_what_to_change(
         "image": "ghcr.io/stacklok/toolhive/vmcp:latest",
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
     }
-    stack = _stack(program, seeded, "bad", **settings)
+    stack = _stack(program, seeded, "bad", settings)
     pack_config = tmp_path / "policy-config.json"
     pack_config.write_text("{}")
     run = fail(
@@ -152,7 +154,7 @@ def test_production_is_read_from_the_stack_tag(
 ) -> None:
     """The dev stack (one replica, no PodDisruptionBudget) tagged as production fails."""
     settings = {**_stack_file("dev"), "namespace": NAMESPACES["dev"]}
-    stack = _stack(program, seeded, "dev-as-prod", **settings)
+    stack = _stack(program, seeded, "dev-as-prod", settings)
     stack.workspace.set_tag(stack.name, "environment", "production")
     pack_config = tmp_path / "policy-config.json"
     pack_config.write_text("{}")
