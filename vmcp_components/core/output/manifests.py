@@ -230,7 +230,7 @@ def deployment(
             "--host=0.0.0.0",
             f"--port={naming.PROXY_PORT}",
         ]
-        + (["--debug"] if (args.operational or {}).get("logLevel") == "debug" else []),
+        + (["--debug"] if args.operational is not None and args.operational.debug else []),
         "ports": [{"name": "http", "containerPort": naming.PROXY_PORT, "protocol": "TCP"}],
         "env": env,
         "volumeMounts": mounts,

@@ -23,6 +23,9 @@ from pydantic import (
 
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.models import describe_validation_error
+from vmcp_components.core.settings.vmcp_aggregation import Aggregation
+from vmcp_components.core.settings.vmcp_operational import Operational
+from vmcp_components.core.settings.vmcp_sections import IncomingAuth
 from vmcp_components.core.settings.workload import (
     Affinity,
     Annotations,
@@ -129,20 +132,6 @@ class OutgoingAuth(StrictModel):
     backends: dict[str, BackendAuth] = Field(default_factory=dict)
 
 
-class IncomingAuth(StrictModel):
-    """Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given."""
-
-    type: Literal["anonymous", "oidc", "local"] = "anonymous"
-    oidc: dict[str, Any] | None = None
-    authz: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _oidc_needs_settings(self) -> IncomingAuth:
-        if self.type == "oidc" and not self.oidc:
-            raise ValueError("incomingAuth.oidc is required when type is oidc")
-        return self
-
-
 class VirtualMCPServerArgs(StrictModel):
     """Arguments of a VirtualMCPServer; field names also accept camelCase (stack config)."""
 
@@ -162,11 +151,12 @@ class VirtualMCPServerArgs(StrictModel):
         default="ClusterIP", alias="serviceType"
     )
     incoming_auth: IncomingAuth = Field(default_factory=IncomingAuth, alias="incomingAuth")
+    """vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does."""
     outgoing_auth: OutgoingAuth = Field(default_factory=OutgoingAuth, alias="outgoingAuth")
-    aggregation: dict[str, Any] | None = None
-    """vMCP `aggregation` section, passed through; default prefix conflict resolution."""
-    operational: dict[str, Any] | None = None
-    """vMCP `operational` section, passed through; unset fields get vMCP's defaults."""
+    aggregation: Aggregation | None = None
+    """vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution."""
+    operational: Operational | None = None
+    """vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults."""
     strict: bool = False
     """Fail the deployment when any group member is skipped (for production stacks)."""
     entries: list[str] | None = None
