@@ -42,7 +42,7 @@ def refuse(reason: str) -> PydanticCustomError:
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """` (did you mean "x"?)` for a near miss among `choices`, else nothing."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{match[0]}"?)' if match else ""
+    return f" (did you mean {echo(match[0])}?)" if match else ""
 
 
 def one_of(key: str, value: str, choices: tuple[str, ...]) -> str:
