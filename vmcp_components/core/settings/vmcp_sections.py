@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, LiteralString, cast
 
 from pydantic import (
     BaseModel,
@@ -26,9 +26,10 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from vmcp_components.core.settings.go_values import GoBool, GoString
 from vmcp_components.errors import echo
@@ -48,6 +49,17 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 def one_of(key: str, value: str, choices: tuple[str, ...]) -> str:
     """The `<key> must be one of: a, b` of vmcp, with what was written and the closest choice."""
     return f"{key} must be one of: {', '.join(choices)}; got {echo(value)}{closest(value, choices)}"
+
+
+def _again(item: ErrorDetails) -> InitErrorDetails:
+    """A nested error as it was (its type, location and message), to be raised again."""
+    return InitErrorDetails(
+        type=PydanticCustomError(
+            cast("LiteralString", item["type"]), "{reason}", {"reason": item["msg"]}
+        ),
+        loc=item["loc"],
+        input=item.get("input"),
+    )
 
 
 def _plain(value: object) -> object:
@@ -74,28 +86,42 @@ class VmcpSection(BaseModel):
     def _known_fields_in_order(
         cls, data: object, handler: ModelWrapValidatorHandler[VmcpSection]
     ) -> VmcpSection:
-        keys: list[str] = []
-        if isinstance(data, Mapping):
-            known = [info.alias or name for name, info in cls.model_fields.items()]
-            for key in cast("Mapping[object, object]", data):
-                if key not in known:
-                    raise PydanticCustomError(
-                        "unknown_field",
-                        "unknown field {field}{hint}: vmcp refuses unknown fields "
-                        "(field {bare} not found in type {go_type}); known fields: {known}",
-                        {
-                            "field": echo(key),
-                            "bare": str(key),
-                            "hint": closest(str(key), known),
-                            "go_type": cls.go_type,
-                            "known": ", ".join(known),
-                        },
-                    )
-                keys.append(cast("str", key))
-        model = handler(data)
-        if keys:
-            model._given = tuple(keys)
-        return model
+        if not isinstance(data, Mapping):
+            return handler(data)
+        given = cast("Mapping[object, object]", data)
+        known = [info.alias or name for name, info in cls.model_fields.items()]
+        unknown = [key for key in given if key not in known]
+        if not unknown:
+            model = handler(data)
+            model._given = tuple(cast("list[str]", list(given)))
+            return model
+        # vmcp's YAML decoder reports every unknown field and every bad value it meets: so do
+        # we, the known fields validated without the unknown ones.
+        problems: list[InitErrorDetails] = []
+        try:
+            handler({key: value for key, value in given.items() if key in known})
+        except ValidationError as error:
+            problems = [_again(item) for item in error.errors(include_url=False)]
+        problems += [
+            InitErrorDetails(
+                type=PydanticCustomError(
+                    "unknown_field",
+                    "unknown field {field}{hint}: vmcp refuses unknown fields "
+                    "(field {bare} not found in type {go_type}); known fields: {known}",
+                    {
+                        "field": echo(key),
+                        "bare": str(key),
+                        "hint": closest(str(key), known),
+                        "go_type": cls.go_type,
+                        "known": ", ".join(known),
+                    },
+                ),
+                loc=(),
+                input=given,
+            )
+            for key in unknown
+        ]
+        raise ValidationError.from_exception_data(cls.__name__, problems)
 
     def given(self, key: str) -> bool:
         """Whether `key` (its YAML name) was written, even as null."""
