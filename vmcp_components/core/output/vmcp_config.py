@@ -85,10 +85,21 @@ def build_config(
         "aggregation": copy.deepcopy(DEFAULT_AGGREGATION)
         if aggregation is None or aggregation.is_empty()
         else aggregation.document(),
-        "operational": _fill_defaults(
-            args.operational.document() if args.operational else {}, DEFAULT_OPERATIONAL
-        ),
     }
+    if args.composite_tools:
+        document["compositeTools"] = [tool.document() for tool in args.composite_tools]
+    document["operational"] = _fill_defaults(
+        args.operational.document() if args.operational else {}, DEFAULT_OPERATIONAL
+    )
+    if args.metadata:
+        document["metadata"] = dict(sorted(args.metadata.items()))
+    audit = args.audit.for_config(name) if args.audit else None
+    if audit:
+        document["audit"] = audit
+    if args.code_mode is not None:
+        document["codeMode"] = args.code_mode.for_config()
+    if args.passthrough_headers:
+        document["passthroughHeaders"] = list(args.passthrough_headers)
     return document
 
 

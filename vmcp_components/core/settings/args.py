@@ -21,6 +21,13 @@ from pydantic import (
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.models import describe_validation_error
 from vmcp_components.core.settings.base import SettingsModel
+from vmcp_components.core.settings.composite_checks import CompositeTools
+from vmcp_components.core.settings.operator_spec import (
+    Audit,
+    CodeMode,
+    PassthroughHeaders,
+    PodTemplateSpec,
+)
 from vmcp_components.core.settings.vmcp_aggregation import Aggregation
 from vmcp_components.core.settings.vmcp_operational import Operational
 from vmcp_components.core.settings.vmcp_sections import IncomingAuth
@@ -148,6 +155,22 @@ class VirtualMCPServerArgs(SettingsModel):
     """vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution."""
     operational: Operational | None = None
     """vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults."""
+    composite_tools: CompositeTools = Field(default=None, alias="compositeTools")
+    """vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does."""
+    audit: Audit | None = None
+    """vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name)."""
+    code_mode: CodeMode | None = Field(default=None, alias="codeMode")
+    """vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s)."""
+    metadata: dict[str, str] | None = None
+    """vMCP `metadata`: free key/value pairs in config.yaml."""
+    passthrough_headers: PassthroughHeaders = Field(default=None, alias="passthroughHeaders")
+    """Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop)."""
+    session_affinity: Literal["ClientIP", "None"] = Field(
+        default="ClientIP", alias="sessionAffinity"
+    )
+    """The Service's `sessionAffinity`."""
+    pod_template_spec: PodTemplateSpec | None = Field(default=None, alias="podTemplateSpec")
+    """A pod template patch, strategic-merged onto the generated one (the container is `vmcp`)."""
     strict: bool = False
     """Fail the deployment when any group member is skipped (for production stacks)."""
     entries: list[str] | None = None
