@@ -85,7 +85,40 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
     commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
+    _preflight_options(
+        commands.add_parser(
+            "preflight",
+            help="probe every backend the way vMCP will connect (DNS, TLS, MCP), before deploying",
+            description="Render as `render` does, then probe every backend it includes: DNS, "
+            "the SSRF rules on each address, TCP, TLS with vMCP's trust, MCP initialize and "
+            "tools/list. Exit 0 when all pass, 1 when any fails, 2 for bad input.",
+        )
+    )
     return parser
+
+
+def _preflight_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--snapshot",
+        type=Path,
+        help="read the group from this snapshot (- for stdin), not the cluster",
+    )
+    run.add_argument("--stack", type=Path, metavar="FILE", help="the settings of this stack file")
+    for key in _TARGET_OPTIONS:
+        run.add_argument(f"--{key}", help=f"{key} (as for render)")
+    run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    run.add_argument(
+        "--kubeconfig", help="the cluster's kubeconfig (default: the stack's, $KUBECONFIG)"
+    )
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="read the Secret header values from the cluster (in memory only) and send them",
+    )
+    run.add_argument("--json", action="store_true", help="print the report as JSON")
+    run.add_argument("--timeout", type=float, default=10.0, help="seconds per backend (10)")
+    run.add_argument("--concurrency", type=int, default=32, help="probes at once (32)")
 
 
 def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
@@ -239,6 +272,37 @@ def _render(options: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+
+    try:
+        from vmcp_components.preflight import command, report
+        from vmcp_components.preflight.runner import Settings
+
+        name, args = _target(options)
+        cluster = command.Cluster(options.kubeconfig, options.context)
+        if options.stack is not None and options.kubeconfig is None:
+            from vmcp_components.core.settings.stack_files import load_stack_file
+
+            stack = load_stack_file(options.stack)
+            cluster = command.Cluster(stack.kubeconfig, options.context or stack.context)
+        if options.snapshot is not None:
+            from vmcp_components.core.cluster.snapshot import load_snapshot
+
+            text = _read_snapshot(options.snapshot)
+            inventory = load_snapshot(text, args.namespace, _source(options.snapshot))
+        else:
+            inventory = command.cluster_inventory(cluster, args)
+        settings = Settings(options.timeout, options.concurrency)
+        secrets_from = cluster if options.with_secrets else None
+        result = command.run(inventory, name, args, settings, secrets_from)
+        _write_stdout(report.dump_json(result) if options.json else report.format_table(result))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0 if result.passed else 1
+
+
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -258,4 +322,9 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
+    if options.command == "preflight":
+        _check_target(parser, options)
+        if options.with_secrets and options.snapshot is not None:
+            parser.error("--with-secrets reads Secret values from the cluster; drop --snapshot")
+        return _preflight(options)
     raise AssertionError(options.command)  # argparse accepts only known commands
