@@ -30,7 +30,7 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {
     "core": ({"errors", "core"}, CORE_THIRD_PARTY),
     "kube": ({"errors", "core", "kube"}, CORE_THIRD_PARTY | {"lightkube"}),
     "component": (
-        {"errors", "core", "kube", "component"},
+        {"errors", "core", "kube", "component", "preflight"},
         CORE_THIRD_PARTY | {"pulumi", "pulumi_kubernetes"},
     ),
     "watch": ({"errors", "core", "kube", "watch"}, CORE_THIRD_PARTY | {"lightkube", "pulumi"}),

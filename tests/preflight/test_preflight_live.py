@@ -24,6 +24,7 @@ import yaml
 
 from tests.e2e.toolhive import Sandbox
 from tests.preflight.pki import make_pki
+from vmcp_components.preflight.report import PASSING
 
 HERE = Path(__file__).resolve().parent
 ADDRESS = "198.18.0.1"
@@ -235,3 +236,32 @@ def test_secret_headers_are_sent_and_never_shown(backends: Backends) -> None:
     assert any("x-api-key" in r["headers"] and "x-tenant" in r["headers"] for r in reached)
     others = [r for r in backends.requests() if r.get("port") not in (8008, None)]
     assert not any("x-api-key" in r.get("headers", []) for r in others)
+
+
+def component(backends: Backends, mode: str) -> dict[str, Any]:
+    run = backends.run(
+        str(HERE / "component_run.py"), str(backends.snapshot), NAMESPACE, GROUP, mode
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout)
+
+
+def test_component_preflight_strict_fails_before_any_change(backends: Backends) -> None:
+    outcome = component(backends, "strict")
+
+    assert [c for c in outcome["creates"] if c.startswith("kubernetes:")] == []
+    assert "VirtualMCPServer pre: preflight failed: " in outcome["error"]
+    assert (
+        'backend "wrongca": tls-verify: unable to get local issuer certificate' in outcome["error"]
+    )
+
+
+def test_component_preflight_warn_warns_and_deploys(backends: Backends) -> None:
+    outcome = component(backends, "warn")
+
+    assert outcome["error"] is None
+    assert "kubernetes:core/v1:ConfigMap" in outcome["creates"]
+    warnings = [w for w in outcome["warnings"] if w.startswith("preflight: ")]
+    assert 'preflight: backend "missing": http: HTTP 404 from POST /mcp' in warnings
+    failed = [n for n, (result, _) in EXPECTED.items() if result not in PASSING]
+    assert len(warnings) == len(failed) == 8  # one per failed backend
