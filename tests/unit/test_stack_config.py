@@ -42,7 +42,7 @@ def test_values_reach_the_program_as_config_strings(tmp_path: Path) -> None:
         "vmcp-components:group": "engineering-team",  # no prefix: the project's key
         "vmcp-components:name": "eng-tools",
         "vmcp-components:replicas": "2",
-        "vmcp-components:podLabels": '{"tier": "gw"}',
+        "vmcp-components:podLabels": '{"tier":"gw"}',  # as Go's encoding/json writes it
     }
     settings = load_stack_file(tmp_path / "stacks" / "Pulumi.test.yaml")
     assert settings.args.strict is True
@@ -80,7 +80,7 @@ def test_an_esc_environment_is_refused(tmp_path: Path) -> None:
 def test_a_stack_file_outside_a_project_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.lost.yaml"
     path.write_text(BASE, encoding="utf-8")
-    with pytest.raises(StackConfigError, match=r"no Pulumi.yaml found above"):
+    with pytest.raises(StackConfigError, match=r"no Pulumi.yaml found in or above"):
         load_stack_file(path)
 
 
