@@ -283,7 +283,18 @@ class _Loader(yaml.SafeLoader):
                         f"{seen[key_node.value]}; keep one of them"
                     )
                 seen[key_node.value] = line
-        return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        construct = cast("Callable[..., object]", self.construct_object)  # pyright: ignore[reportUnknownMemberType]
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = construct(key_node, deep=deep)
+            if isinstance(key, dict | list):
+                line = key_node.start_mark.line + 1
+                raise GoYamlError(f"line {line}: a key that is a list or a mapping; use text")
+            # Go keeps 1 and true apart, then writes each key as text (`%v`): so do we, at once
+            text = key if isinstance(key, str) else _go_text(_rewritten(key))
+            mapping[text] = construct(value_node, deep=deep)
+        return mapping
 
 
 def _construct_plain(loader: yaml.SafeLoader, node: yaml.Node) -> object:
