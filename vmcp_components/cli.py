@@ -3,10 +3,12 @@
 `render` prints, offline, every object the component would declare for a snapshot of the
 namespace (a file, or `-` for stdin): either for `--name/--namespace/--group [--strict]`, or for
 everything a stack file declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document
-YAML on stdout (and one `warning:` line on stderr per warning of the rendering); exit 2 with one
+YAML on stdout (and on stderr one `warning:` line per skipped member, with its reason, and per
+warning of the rendering; none with `--quiet`); exit 2 with one
 `error:` line on stderr (and nothing on stdout, no status file) for bad input or an undeployable
 group, and with one `error:` line when stdout cannot be written or memory runs out. The status
-file appears, atomically, only after stdout is flushed.
+file is staged (and a directory in its place refused) before anything is printed, and appears,
+atomically, only after stdout is flushed.
 """
 
 from __future__ import annotations
@@ -84,6 +86,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no warning lines (skipped members stay in the status file)",
+    )
     commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
     return parser
 
@@ -158,7 +165,8 @@ def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     text = _read_snapshot(options.snapshot)
     rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
-    warnings = (*rendering.warnings, *kubectl_apply_warnings(rendering))
+    skipped = [f'skipped {s.kind} "{s.name}": {s.reason}' for s in rendering.derivation.skipped]
+    warnings = (*skipped, *rendering.warnings, *kubectl_apply_warnings(rendering))
     return dump_objects(rendering), status, warnings
 
 
@@ -175,6 +183,8 @@ def _replaced_on_success(path: Path | None, text: str) -> Generator[None, None, 
         yield
         return
     failure = f"cannot write status file {path}"
+    if path.is_dir():  # os.replace would fail only after stdout is written
+        raise VmcpError(f"{failure}: it is a directory; name a file, e.g. {path / 'status.json'}")
     try:
         handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -224,7 +234,7 @@ def _render(options: argparse.Namespace) -> int:
         manifests, status, warnings = run_render(options)
         with _replaced_on_success(options.status_file, status):
             _write_stdout(manifests)
-            for warning in warnings:
+            for warning in () if options.quiet else warnings:
                 print(f"warning: {warning}", file=sys.stderr)
     except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -169,12 +169,16 @@ def test_success_prints_the_rendered_objects_and_writes_the_status(
 ) -> None:
     run = example_run.run
     assert run.returncode == 0, run.stderr
-    assert run.stderr == ""
 
     args = VirtualMCPServerArgs(namespace="toolhive-system", group="engineering-team")
     text = factories.EXAMPLE_SNAPSHOT.read_text(encoding="utf-8")
     rendering = render_module.render(load_snapshot(text, args.namespace), "eng-tools", args)
     check_rendering(rendering)
+    assert run.stderr == "".join(  # one line per skipped member, its reason in the status too
+        f'warning: skipped {s["kind"]} "{s["name"]}": {s["reason"]}\n'
+        for s in rendering.status["skippedBackends"]
+    )
+    assert run.stderr.count("\n") == 1
 
     documents = list(yaml.safe_load_all(run.stdout))
     assert documents == list(rendering.objects)
