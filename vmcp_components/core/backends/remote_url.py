@@ -187,17 +187,15 @@ def _authority_end(url: str) -> int:
 
 
 def _check_text(url: str) -> None:
-    """Control characters (Go refuses them), and whitespace and non-ASCII text that Go's url.Parse
-    lets through but vmcp would send mangled.
+    """Control characters, and what Go's url.Parse accepts but vmcp would send mangled.
 
-    Go's HTTP client percent-encodes a space or non-ASCII character in the path (a trailing
-    space makes `/sse` into `/sse%20`) and sends the query as written, where a space or a raw
-    non-ASCII byte is not valid in an HTTP request line.
+    Go refuses control characters. Its HTTP client percent-encodes a space or non-ASCII
+    character in the path (a trailing space makes `/sse` into `/sse%20`) and sends the query
+    as written, where a space or a raw non-ASCII byte is not valid in an HTTP request line.
     """
     if url != url.strip():
         raise _invalid(
-            "whitespace before or after the URL; remove it (in YAML, spaces inside quotes are "
-            "kept)"
+            "whitespace before or after the URL; remove it (in YAML, spaces inside quotes are kept)"
         )
     if control := _CONTROL.search(url):
         raise _invalid(
