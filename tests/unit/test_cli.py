@@ -268,7 +268,7 @@ def test_the_snapshot_can_come_from_stdin(
     from_file = capsys.readouterr().out
     _stdin(monkeypatch, factories.EXAMPLE_SNAPSHOT.read_bytes())
 
-    code = main(_replace(example_arguments(), "--snapshot", "-"))
+    code = main([*_replace(example_arguments(), "--snapshot", "-"), "--quiet"])
 
     assert (code, capsys.readouterr()) == (0, (from_file, ""))
 
@@ -388,7 +388,7 @@ def test_the_status_file_is_replaced_whole_after_stdout(
 
     monkeypatch.setattr(sys, "stdout", Stdout())
 
-    assert main([*example_arguments(), "--status-file", str(status_file)]) == 0
+    assert main([*example_arguments(), "--status-file", str(status_file), "--quiet"]) == 0
 
     assert seen_at_flush == [OLD_STATUS]  # still the old one while stdout was being flushed
     assert json.loads(status_file.read_text(encoding="utf-8"))["backendCount"] == 5

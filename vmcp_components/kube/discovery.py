@@ -59,7 +59,7 @@ class ClusterDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str] = (),
     ) -> Inventory:
-        """The group, every member kind in the namespace, and what the members reference."""
+        """The groups and every member kind in the namespace, and what the members reference."""
         client = self._client()
         resources = TOOLHIVE_RESOURCES
 
@@ -75,8 +75,9 @@ class ClusterDiscovery:
 
         source = f"namespace {namespace}"
         try:
-            objects = [obj for obj in [get(resources[MCP_GROUP.kind], group)] if obj]
-            for kind in MEMBER_KINDS:
+            objects: list[dict[str, Any]] = []
+            # Every group, not only this one: a missing group's error lists the others.
+            for kind in (MCP_GROUP, *MEMBER_KINDS):
                 listed_kind = _retrying(
                     lambda k=kind.kind: list(client.list(resources[k], namespace=namespace))
                 )

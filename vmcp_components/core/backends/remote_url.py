@@ -10,8 +10,9 @@ the query.
 
 Then the host is checked, with no DNS resolution and no network. First as the ToolHive entry
 controller checks it, with its exact messages: literal IPs against blocked ranges, hostnames
-against blocked internal names; `allowPrivateEndpoint` relaxes RFC 1918, ULA and
-`*.cluster.local`, never loopback, link-local or the Kubernetes API service. Then for what the
+against blocked internal names (each message followed by how to fix it);
+`allowPrivateEndpoint` relaxes RFC 1918, ULA and `*.cluster.local`, never loopback, link-local
+or the Kubernetes API service. Then for what the
 controller lets through, with messages that say how to fix: cloud metadata and loopback names
 and addresses (never relaxed), IPv6 forms that reach a blocked IPv4, numeric IPv4 forms other
 than a.b.c.d, non-ASCII names and IPv6 zones; in-cluster names (`*.svc`, a single label)
@@ -267,7 +268,8 @@ def _ip_problem(host: str, address: _Address, allow_private: bool) -> str | None
     if network in _METADATA_NETS:
         return f"IP address {host} is a cloud metadata endpoint; {_NEVER_ALLOWED}"
     if network is not None:
-        return f"IP address {host} falls within blocked range {network}"
+        fix = _PRIVATE_FIX if network in _PRIVATE_NETS else _NEVER_ALLOWED
+        return f"IP address {host} falls within blocked range {network}; {fix}"
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     embedded = _embedded_ipv4(address)
@@ -292,7 +294,10 @@ def _suffix_match(name: str, blocked_names: tuple[str, ...]) -> str | None:
 def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
     """What is wrong with hostname `host`; `name` is it lower-cased, without trailing dots."""
     if blocked := _suffix_match(name, _ALWAYS_BLOCKED_HOSTS):
-        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+        return (
+            f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}; "
+            f"{_NEVER_ALLOWED}"
+        )
     if _suffix_match(name, _METADATA_HOSTS) or (
         name.startswith("instance-data.") and name.endswith(".internal")
     ):
@@ -302,7 +307,10 @@ def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
     if allow_private:
         return None
     if blocked := _suffix_match(name, _PRIVATE_HOSTS):
-        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+        return (
+            f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}; "
+            f"{_PRIVATE_FIX}"
+        )
     if name.endswith(".svc"):
         return f'hostname {_quoted(host)} is an in-cluster service name (".svc"); {_PRIVATE_FIX}'
     if "." not in name:
