@@ -36,6 +36,7 @@ examples:
   %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
       --group engineering-team
   %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot prod-snapshot.yaml
+  %(prog)s --args platform-vmcp.yaml --name eng-tools --snapshot prod-snapshot.yaml
   kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
 
 SNAPSHOT is what this prints (Secret values are never read):
@@ -79,6 +80,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="render every setting of this stack file (stacks/Pulumi.<env>.yaml), validated as "
         "the Pulumi program does; replaces --name, --namespace, --group and --strict",
     )
+    run.add_argument(
+        "--args",
+        type=Path,
+        metavar="FILE",
+        help="render the component's own argument mapping (YAML or JSON, as a platform stack "
+        "passes it to VirtualMCPServer); replaces --namespace, --group and --strict",
+    )
     run.add_argument("--name", help="name of the vMCP (Deployment <name>)")
     run.add_argument("--namespace", help="namespace of the group and the vMCP")
     run.add_argument("--group", help="MCPGroup whose members become backends")
@@ -97,6 +105,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 
 def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
     given = [f"--{key}" for key in (*_TARGET_OPTIONS, "strict") if getattr(options, key)]
+    if options.args is not None:
+        if options.stack is not None:
+            parser.error("--args and --stack are two sources of the settings; give one")
+        if given := [option for option in given if option != "--name"]:
+            parser.error(f"--args takes its settings from the file; drop {', '.join(given)}")
+        if str(options.args) == STDIN == str(options.snapshot):
+            parser.error("--args and --snapshot cannot both read stdin (-)")
+        return
     if options.stack is not None:
         if given:
             parser.error(f"--stack takes its settings from the stack file; drop {', '.join(given)}")
@@ -117,6 +133,14 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     """(vMCP name, arguments) from the stack file or from the command-line options."""
     from vmcp_components.core.settings.args import parse_args, vmcp_name
 
+    if options.args is not None:
+        from vmcp_components.core.settings.args import ArgsError
+        from vmcp_components.core.settings.args_files import load_args_text
+
+        settings = load_args_text(_read_text(options.args, "arguments"), _source(options.args))
+        if not (options.name or settings.name):
+            raise ArgsError(f"{_source(options.args)}: no vMCP name; set `name` in it or --name")
+        return vmcp_name(settings.name or options.name), settings
     if options.stack is not None:
         from vmcp_components.core.settings.stack_files import StackConfigError, load_stack_file
 
@@ -132,8 +156,8 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     return name, args
 
 
-def _read_snapshot(path: Path) -> str:
-    """The snapshot's text, from `path` or stdin (`-`), never reading past the size limit."""
+def _read_text(path: Path, what: str = "snapshot") -> str:
+    """The text of `path` or stdin (`-`), never reading past the snapshot size limit."""
     from vmcp_components.core.cluster.inventory import SnapshotError
     from vmcp_components.core.cluster.snapshot import MAX_SNAPSHOT_BYTES, snapshot_too_large
     from vmcp_components.errors import VmcpError
@@ -149,7 +173,7 @@ def _read_snapshot(path: Path) -> str:
             raise SnapshotError(f"{_source(path)}: {snapshot_too_large()}")
         return data.decode("utf-8")
     except (OSError, ValueError) as error:  # ValueError: not UTF-8, or stdin closed
-        raise VmcpError(f"cannot read snapshot {_source(path)}: {error}") from None
+        raise VmcpError(f"cannot read {what} {_source(path)}: {error}") from None
 
 
 def _source(path: Path) -> str:
@@ -162,7 +186,7 @@ def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     from vmcp_components.core.render import kubectl_apply_warnings, render
 
     name, args = _target(options)
-    text = _read_snapshot(options.snapshot)
+    text = _read_text(options.snapshot)
     rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
     skipped = [f'skipped {s.kind} "{s.name}": {s.reason}' for s in rendering.derivation.skipped]
