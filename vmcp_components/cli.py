@@ -99,6 +99,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         action="store_true",
         help="print no warning lines (skipped members stay in the status file)",
     )
+    take = commands.add_parser(
+        "snapshot",
+        help="print a namespace as `render --snapshot` reads it (Secrets as key names only)",
+        description="Print, as YAML, every object of a namespace that `render` reads, listed "
+        "with the kubeconfig's credentials. Secrets are written as key names only: no Secret "
+        "value is ever printed.",
+    )
+    take.add_argument("--namespace", required=True, help="namespace of the group")
+    take.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    take.add_argument("--context", help="kubeconfig context (default: the current one)")
     commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
     return parser
 
@@ -273,6 +283,18 @@ def _render(options: argparse.Namespace) -> int:
     return 0
 
 
+def _snapshot(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+    from vmcp_components.kube.snapshot import take_snapshot
+
+    try:
+        _write_stdout(take_snapshot(options.namespace, options.kubeconfig, options.context))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -288,8 +310,10 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{PROG} {vmcp_components.__version__}")
         return 0
     if options.command is None:
-        parser.error("a command is required (render, watch)")
+        parser.error("a command is required (render, snapshot, watch)")
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
+    if options.command == "snapshot":
+        return _snapshot(options)
     raise AssertionError(options.command)  # argparse accepts only known commands
