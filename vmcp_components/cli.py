@@ -143,7 +143,7 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     """(vMCP name, arguments) from the stack file or from the command-line options."""
     from vmcp_components.core.settings.args import parse_args, vmcp_name
 
-    if options.args is not None:
+    if getattr(options, "args", None) is not None:  # run_render's callers may predate --args
         from vmcp_components.core.settings.args import ArgsError
         from vmcp_components.core.settings.args_files import load_args_text
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from vmcp_components.core.backends.membership import GroupMember, select_members
 from vmcp_components.core.cluster.inventory import Inventory
@@ -57,6 +57,21 @@ class ReadPlan:
     def object_names(self) -> frozenset[tuple[str, str]]:
         """(kind, name) of every object the rendering looks at: the reads and the Secrets."""
         return frozenset(self.read_names()) | {(SECRET.kind, n) for n in self.secret_keys}
+
+
+@runtime_checkable
+class InventorySource(Protocol):
+    """A discovery that also gives the inventory it plans from (so a render can run on it)."""
+
+    def fetch(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str] = (),
+    ) -> Inventory:
+        """The group's objects in `namespace`: members and what they reference."""
+        ...
 
 
 class Discovery(Protocol):
@@ -151,8 +166,23 @@ class InventoryDiscovery:
         auth_configs: Sequence[str],
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
+        return plan_reads(
+            self.fetch(namespace, group, entry_names, auth_configs),
+            group,
+            entry_names,
+            auth_configs,
+        )
+
+    def fetch(
+        self,
+        namespace: str,
+        group: str,
+        entry_names: Sequence[str] | None,
+        auth_configs: Sequence[str] = (),
+    ) -> Inventory:
+        """The inventory (as `kube.discovery.ClusterDiscovery.fetch` gives the cluster's)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
                 f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
             )
-        return plan_reads(self.inventory, group, entry_names, auth_configs)
+        return self.inventory
