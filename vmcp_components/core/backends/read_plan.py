@@ -10,7 +10,7 @@ tests); both plan with `plan_reads`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -63,15 +63,8 @@ class ReadPlan:
 class InventorySource(Protocol):
     """A discovery that also gives the inventory it plans from (so a render can run on it)."""
 
-    def fetch(
-        self,
-        namespace: str,
-        group: str,
-        entry_names: Sequence[str] | None,
-        auth_configs: Sequence[str] = (),
-    ) -> Inventory:
-        """The group's objects in `namespace`: members and what they reference."""
-        ...
+    fetch: Callable[[str, str, Sequence[str] | None, Sequence[str]], Inventory]
+    """(namespace, group, entry names, auth configs) -> the group's objects in the namespace."""
 
 
 class Discovery(Protocol):
@@ -173,13 +166,7 @@ class InventoryDiscovery:
             auth_configs,
         )
 
-    def fetch(
-        self,
-        namespace: str,
-        group: str,
-        entry_names: Sequence[str] | None,
-        auth_configs: Sequence[str] = (),
-    ) -> Inventory:
+    def fetch(self, namespace: str, *_: object) -> Inventory:
         """The inventory (as `kube.discovery.ClusterDiscovery.fetch` gives the cluster's)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
