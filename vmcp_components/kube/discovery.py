@@ -59,14 +59,14 @@ class ClusterDiscovery:
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str] = (),
     ) -> Inventory:
-        """The group, every member kind in the namespace, and what the members reference."""
+        """The groups and every member kind in the namespace, and what the members reference."""
         client = self._client()
         resources = TOOLHIVE_RESOURCES
 
         def get(resource: Any, name: str) -> dict[str, Any] | None:
             try:
-                return _as_dict(
-                    _retrying(lambda: client.get(resource, name=name, namespace=namespace))
+                return as_dict(
+                    retrying(lambda: client.get(resource, name=name, namespace=namespace))
                 )
             except ApiError as error:
                 if error.status.code == 404:
@@ -75,12 +75,13 @@ class ClusterDiscovery:
 
         source = f"namespace {namespace}"
         try:
-            objects = [obj for obj in [get(resources[MCP_GROUP.kind], group)] if obj]
-            for kind in MEMBER_KINDS:
-                listed_kind = _retrying(
+            objects: list[dict[str, Any]] = []
+            # Every group, not only this one: a missing group's error lists the others.
+            for kind in (MCP_GROUP, *MEMBER_KINDS):
+                listed_kind = retrying(
                     lambda k=kind.kind: list(client.list(resources[k], namespace=namespace))
                 )
-                objects += [_as_dict(o) for o in listed_kind]
+                objects += [as_dict(o) for o in listed_kind]
             inventory = build_inventory(namespace, objects, source)
             members, _ = select_members(inventory, group, entry_names)
             auth_objects = [
@@ -105,7 +106,7 @@ _RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 T = TypeVar("T")
 
 
-def _retrying(call: Callable[[], T]) -> T:
+def retrying(call: Callable[[], T]) -> T:
     """`call`, retried on throttling and transient unavailability (bounded: about 8 s)."""
     for delay in _RETRY_DELAYS:
         try:
@@ -117,5 +118,6 @@ def _retrying(call: Callable[[], T]) -> T:
     return call()
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A lightkube object as the plain dict the API server sent."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

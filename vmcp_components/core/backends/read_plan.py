@@ -10,9 +10,9 @@ tests); both plan with `plan_reads`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from vmcp_components.core.backends.membership import GroupMember, select_members
 from vmcp_components.core.cluster.inventory import Inventory
@@ -57,6 +57,14 @@ class ReadPlan:
     def object_names(self) -> frozenset[tuple[str, str]]:
         """(kind, name) of every object the rendering looks at: the reads and the Secrets."""
         return frozenset(self.read_names()) | {(SECRET.kind, n) for n in self.secret_keys}
+
+
+@runtime_checkable
+class InventorySource(Protocol):
+    """A discovery that also gives the inventory it plans from (so a render can run on it)."""
+
+    fetch: Callable[[str, str, Sequence[str] | None, Sequence[str]], Inventory]
+    """(namespace, group, entry names, auth configs) -> the group's objects in the namespace."""
 
 
 class Discovery(Protocol):
@@ -151,8 +159,17 @@ class InventoryDiscovery:
         auth_configs: Sequence[str],
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
+        return plan_reads(
+            self.fetch(namespace, group, entry_names, auth_configs),
+            group,
+            entry_names,
+            auth_configs,
+        )
+
+    def fetch(self, namespace: str, *_: object) -> Inventory:
+        """The inventory (as `kube.discovery.ClusterDiscovery.fetch` gives the cluster's)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
                 f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
             )
-        return plan_reads(self.inventory, group, entry_names, auth_configs)
+        return self.inventory
