@@ -152,3 +152,14 @@ def test_the_mcp_client_loads_only_when_a_probe_runs() -> None:
         [sys.executable, "-c", f"{imports}; {check}"], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+MAX_MODULE_LINES = 400
+"""A module longer than this does more than one job: split it along its jobs."""
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    lengths = {
+        _dotted(path): len(path.read_text(encoding="utf-8").splitlines()) for path in _modules()
+    }
+    assert {module: n for module, n in lengths.items() if n > MAX_MODULE_LINES} == {}
