@@ -22,6 +22,7 @@ import pulumi_kubernetes as k8s
 from vmcp_components.component.outputs import derived, detached, joined
 from vmcp_components.component.preflight_step import preflighted
 from vmcp_components.component.reads import ReadRequest, read_all
+from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.backends.read_plan import Discovery, ReadPlan
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
 from vmcp_components.core.cluster.kinds import api_version_of
@@ -172,7 +173,11 @@ class VirtualMCPServer(pulumi.ComponentResource):
         discovery = self._discovery or _cluster_discovery(cluster)
         try:
             plan = discovery.discover(
-                args.namespace, args.group, args.entries, args.named_auth_configs()
+                args.namespace,
+                args.group,
+                args.entries,
+                args.named_auth_configs(),
+                incoming_references(args),
             )
         except VmcpError as error:
             raise self._error(str(error)) from None
