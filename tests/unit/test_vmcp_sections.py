@@ -312,8 +312,8 @@ INCOMING_REFUSALS: list[tuple[Raw, str]] = [
     ),
     (
         {"type": "oidc"},
-        "incomingAuth: oidc is required when type is 'oidc'; add incomingAuth.oidc with at "
-        "least issuer and audience",
+        "incomingAuth: oidc is required when type is 'oidc'; add incomingAuth.oidcConfigRef (an "
+        "MCPOIDCConfig and the audience) or incomingAuth.oidc with at least issuer and audience",
     ),
     ({"type": "oidc", "oidc": {"audience": "vmcp"}}, "incomingAuth: oidc.issuer is required"),
     ({"type": "oidc", "oidc": {"issuer": "https://i"}}, "incomingAuth: oidc.audience is required"),

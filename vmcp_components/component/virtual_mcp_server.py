@@ -24,6 +24,7 @@ from vmcp_components.component.outputs import derived, detached, joined
 from vmcp_components.component.preflight_step import preflighted
 from vmcp_components.component.reads import ReadRequest, read_all
 from vmcp_components.component.refusals import ComponentError, refuse_a_second_cluster
+from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.backends.read_plan import (
     Discovery,
     InventorySource,
@@ -149,12 +150,13 @@ class VirtualMCPServer(pulumi.ComponentResource):
             return None
         where = (settings.namespace, settings.group, settings.entries)
         auth_configs = settings.named_auth_configs()
+        incoming = incoming_references(settings)
         try:
-            inventory = discovery.fetch(*where, auth_configs)
+            inventory = discovery.fetch(*where, auth_configs, incoming)
             render(inventory, self._vmcp_name, settings)
         except VmcpError as error:
             raise ComponentError(f"VirtualMCPServer {self._vmcp_name}: {error}") from None
-        return plan_reads(inventory, settings.group, settings.entries, auth_configs)
+        return plan_reads(inventory, settings.group, settings.entries, auth_configs, incoming)
 
     def _rendering(
         self,
@@ -192,7 +194,11 @@ class VirtualMCPServer(pulumi.ComponentResource):
         args = self._validated(settings)
         try:
             plan = self._plan or (self._discovery or _cluster_discovery(cluster)).discover(
-                args.namespace, args.group, args.entries, args.named_auth_configs()
+                args.namespace,
+                args.group,
+                args.entries,
+                args.named_auth_configs(),
+                incoming_references(args),
             )
         except VmcpError as error:
             raise self._error(str(error)) from None

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from lightkube import ApiError, Client
 from lightkube.resources.core_v1 import ConfigMap, Secret
 
+from vmcp_components.core.backends.incoming_auth import NO_REFERENCES, IncomingReferences
 from vmcp_components.core.backends.membership import select_members
 from vmcp_components.core.backends.read_plan import (
     DiscoveryError,
@@ -24,7 +25,13 @@ from vmcp_components.core.backends.read_plan import (
     plan_reads,
 )
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory, extend_inventory
-from vmcp_components.core.cluster.kinds import MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP, MEMBER_KINDS
+from vmcp_components.core.cluster.kinds import (
+    MCP_AUTHZ_CONFIG,
+    MCP_EXTERNAL_AUTH_CONFIG,
+    MCP_GROUP,
+    MCP_OIDC_CONFIG,
+    MEMBER_KINDS,
+)
 from vmcp_components.kube.kubeconfig import load_kube_config
 from vmcp_components.kube.resources import TOOLHIVE_RESOURCES
 
@@ -47,10 +54,11 @@ class ClusterDiscovery:
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
-        inventory = self.fetch(namespace, group, entry_names, auth_configs)
-        return plan_reads(inventory, group, entry_names, auth_configs)
+        inventory = self.fetch(namespace, group, entry_names, auth_configs, incoming)
+        return plan_reads(inventory, group, entry_names, auth_configs, incoming)
 
     def fetch(
         self,
@@ -58,8 +66,9 @@ class ClusterDiscovery:
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str] = (),
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> Inventory:
-        """The groups and every member kind in the namespace, and what the members reference."""
+        """The groups, every member kind, what they reference, and what `incomingAuth` does."""
         client = self._client()
         resources = TOOLHIVE_RESOURCES
 
@@ -88,8 +97,14 @@ class ClusterDiscovery:
                 get(resources[MCP_EXTERNAL_AUTH_CONFIG.kind], name)
                 for name in auth_config_names(members, auth_configs)
             ]
+            auth_objects += [
+                get(resources[MCP_OIDC_CONFIG.kind], name) for name in incoming.oidc_configs
+            ]
+            auth_objects += [
+                get(resources[MCP_AUTHZ_CONFIG.kind], name) for name in incoming.authz_configs
+            ]
             inventory = extend_inventory(inventory, [o for o in auth_objects if o], source)
-            _, config_maps, secrets = objects_in_use(inventory, members, auth_configs)
+            _, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)
             referenced = [get(ConfigMap, name) for name in sorted(config_maps)]
             referenced += [get(Secret, name) for name in sorted(secrets)]
             return extend_inventory(inventory, [o for o in referenced if o], source)

@@ -15,6 +15,7 @@ from typing import Any
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.backends.backend import Backend
+from vmcp_components.core.backends.incoming_auth import ConfigMapVolume
 from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 from vmcp_components.core.output.pod_template import (
     PODTEMPLATESPEC_HASH_ANNOTATION,
@@ -203,8 +204,13 @@ def deployment(
     backends: Sequence[Backend],
     config_checksum: str,
     env: list[dict[str, Any]],
+    *,
+    incoming_volumes: Sequence[ConfigMapVolume] = (),
 ) -> dict[str, Any]:
-    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes."""
+    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes.
+
+    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do.
+    """
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
     ca_bundles = sorted((b.ca_bundle for b in backends if b.ca_bundle), key=lambda c: c.entry)
@@ -214,17 +220,19 @@ def deployment(
     mounts: list[dict[str, Any]] = [
         {"name": "vmcp-config", "mountPath": naming.CONFIG_MOUNT_DIR, "readOnly": True}
     ]
-    for bundle in ca_bundles:
+    files = [*incoming_volumes]
+    files += [ConfigMapVolume(b.volume_name, b.config_map, b.key, b.mount_dir) for b in ca_bundles]
+    for file in files:
         volumes.append(
             {
-                "name": bundle.volume_name,
+                "name": file.volume_name,
                 "configMap": {
-                    "name": bundle.config_map,
-                    "items": [{"key": bundle.key, "path": bundle.key}],
+                    "name": file.config_map,
+                    "items": [{"key": file.key, "path": file.key}],
                 },
             }
         )
-        mounts.append({"name": bundle.volume_name, "mountPath": bundle.mount_dir, "readOnly": True})
+        mounts.append({"name": file.volume_name, "mountPath": file.mount_dir, "readOnly": True})
     container = {
         "name": "vmcp",
         "image": args.image,

@@ -73,14 +73,21 @@ def build_config(
     args: VirtualMCPServerArgs,
     backends: Sequence[Backend],
     default_auth: AuthStrategy | None = None,
+    incoming_auth: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The config document, as plain data in vMCP's key order."""
+    """The config document, as plain data in vMCP's key order.
+
+    `incoming_auth` is the section with its CRD references resolved (`core.backends.
+    incoming_auth`); unset, the setting is written as given.
+    """
     aggregation = args.aggregation
     document: dict[str, Any] = {
         "name": name,
         "groupRef": args.group,
         "backends": [backend.static_config() for backend in sorted(backends, key=lambda b: b.name)],
-        "incomingAuth": args.incoming_auth.document(),
+        "incomingAuth": dict(incoming_auth)
+        if incoming_auth is not None
+        else args.incoming_auth.document(),
         "outgoingAuth": _outgoing_auth(default_auth, backends),
         "aggregation": copy.deepcopy(DEFAULT_AGGREGATION)
         if aggregation is None or aggregation.is_empty()

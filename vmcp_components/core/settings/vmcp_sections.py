@@ -32,6 +32,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from vmcp_components.core.settings.go_values import GoBool, GoString
+from vmcp_components.core.settings.incoming_refs import AuthzConfig as AuthzConfigSource
+from vmcp_components.core.settings.incoming_refs import AuthzConfigRef, OIDCConfigRef
 from vmcp_components.errors import echo
 
 
@@ -187,14 +189,25 @@ class AuthzConfig(VmcpSection):
     group_entity_type: GoString | None = Field(default=None, alias="groupEntityType")
 
 
+CRD_REFERENCES = ("oidcConfigRef", "authzConfig", "authzConfigRef")
+"""The VirtualMCPServer CRD's fields of `incomingAuth` that name cluster objects: resolved by
+`core.backends.incoming_auth` into `oidc`/`authz`, never written into config.yaml as such."""
+
+
 class IncomingAuth(VmcpSection):
-    """vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous."""
+    """vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
+
+    Also takes the CRD's references (`CRD_REFERENCES`) in place of `oidc` or `authz`.
+    """
 
     go_type: ClassVar[str] = "config.IncomingAuthConfig"
 
     type: GoString = "anonymous"
     oidc: OIDCConfig | None = None
     authz: AuthzConfig | None = None
+    oidc_config_ref: OIDCConfigRef | None = Field(default=None, alias="oidcConfigRef")
+    authz_config: AuthzConfigSource | None = Field(default=None, alias="authzConfig")
+    authz_config_ref: AuthzConfigRef | None = Field(default=None, alias="authzConfigRef")
 
     @model_validator(mode="after")
     def _vmcp_rules(self) -> IncomingAuth:
@@ -203,15 +216,30 @@ class IncomingAuth(VmcpSection):
             raise refuse(problem)
         return self
 
+    def _reference_problem(self) -> str | None:
+        """The CRD's CEL rules on the references, and their clash with vmcp's own sections."""
+        if self.oidc_config_ref is not None and self.oidc is not None:
+            return "set either oidc or oidcConfigRef, not both (oidcConfigRef fills oidc)"
+        given = [key for key in ("authz", "authzConfig", "authzConfigRef") if self.given(key)]
+        if "authzConfig" in given and "authzConfigRef" in given:
+            return "authzConfig and authzConfigRef are mutually exclusive; set only one"
+        if "authz" in given and len(given) > 1:
+            return f"set either authz or {given[1]}, not both ({given[1]} fills authz)"
+        return None
+
     def _problem(self) -> str | None:  # validator.go validateIncomingAuth, in its order
         if self.type not in INCOMING_AUTH_TYPES:
             return one_of("type", self.type, INCOMING_AUTH_TYPES)
+        reference_problem = self._reference_problem()
+        if reference_problem:
+            return reference_problem
         oidc = self.oidc
-        if self.type == "oidc":
+        if self.type == "oidc" and self.oidc_config_ref is None:
             if oidc is None:
                 return (
-                    "oidc is required when type is 'oidc'; add incomingAuth.oidc with at least "
-                    "issuer and audience"
+                    "oidc is required when type is 'oidc'; add incomingAuth.oidcConfigRef (an "
+                    "MCPOIDCConfig and the audience) or incomingAuth.oidc with at least issuer "
+                    "and audience"
                 )
             if not oidc.issuer:
                 return "oidc.issuer is required; set it to the OIDC issuer URL"
@@ -232,8 +260,12 @@ class IncomingAuth(VmcpSection):
                 )
         return None
 
+    def references_objects(self) -> bool:
+        """Whether a CRD reference is set (config.yaml then needs the referenced objects)."""
+        return any(self.given(key) for key in CRD_REFERENCES)
+
     def document(self) -> dict[str, Any]:
-        """`type` always first (vmcp requires it), then oidc and authz when set."""
+        """`type` always first (vmcp requires it), then oidc and authz when set (not the refs)."""
         document: dict[str, Any] = {"type": self.type}
         for key, value in (("oidc", self.oidc), ("authz", self.authz)):
             if value is not None:
