@@ -2,11 +2,16 @@
 
 `render` prints, offline, every object the component would declare for a snapshot of the
 namespace (a file, or `-` for stdin): either for `--name/--namespace/--group [--strict]`, or for
-everything a stack file declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document
-YAML on stdout (and one `warning:` line on stderr per warning of the rendering); exit 2 with one
-`error:` line on stderr (and nothing on stdout, no status file) for bad input or an undeployable
-group, and with one `error:` line when stdout cannot be written or memory runs out. The status
-file appears, atomically, only after stdout is flushed.
+everything a stack declares (`--stack prod`, or `--stack stacks/Pulumi.prod.yaml`), or for the
+component's own argument mapping (`--args FILE`). `snapshot` prints a namespace as render reads
+it (Secrets as key names only). `watch` keeps a stack in step with its cluster
+(`vmcp_components.watch`, loaded only when it runs). `render` exits 0 with multi-document YAML on
+stdout (and on stderr one `warning:` line per skipped member, with its reason, and per warning
+of the rendering; none with `--quiet`); exit 2 with one `error:` line on stderr (and nothing on
+stdout, no status file) for bad input or an undeployable group, and with one `error:` line when
+stdout cannot be written or memory runs out. The status file is staged (and a directory in its
+place refused) before anything is printed, and appears, atomically, only after stdout is
+flushed.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ _RENDER_EPILOG = """\
 examples:
   %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
       --group engineering-team
-  %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot prod-snapshot.yaml
+  %(prog)s --stack prod --snapshot prod-snapshot.yaml
+  %(prog)s --args platform-vmcp.yaml --name eng-tools --snapshot prod-snapshot.yaml
   kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
 
 SNAPSHOT is what this prints (Secret values are never read):
@@ -72,10 +78,18 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--stack",
+        metavar="NAME|FILE",
+        help="render every setting of this stack: its name (Pulumi.<NAME>.yaml in the "
+        "stackConfigDir of the Pulumi.yaml in or above the current directory) or the path of "
+        "its stack file, validated as the Pulumi program does; replaces --name, --namespace, "
+        "--group and --strict",
+    )
+    run.add_argument(
+        "--args",
         type=Path,
         metavar="FILE",
-        help="render every setting of this stack file (stacks/Pulumi.<env>.yaml), validated as "
-        "the Pulumi program does; replaces --name, --namespace, --group and --strict",
+        help="render the component's own argument mapping (YAML or JSON, as a platform stack "
+        "passes it to VirtualMCPServer); replaces --namespace, --group and --strict",
     )
     run.add_argument("--name", help="name of the vMCP (Deployment <name>)")
     run.add_argument("--namespace", help="namespace of the group and the vMCP")
@@ -84,12 +98,76 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
-    commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no warning lines (skipped members stay in the status file)",
+    )
+    take = commands.add_parser(
+        "snapshot",
+        help="print a namespace as `render --snapshot` reads it (Secrets as key names only)",
+        description="Print, as YAML, every object of a namespace that `render` reads, listed "
+        "with the kubeconfig's credentials. Secrets are written as key names only: no Secret "
+        "value is ever printed.",
+    )
+    take.add_argument("--namespace", required=True, help="namespace of the group")
+    take.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    take.add_argument("--context", help="kubeconfig context (default: the current one)")
+    from vmcp_components.watch import command as watch
+
+    watch.add_arguments(
+        commands.add_parser(
+            "watch",
+            help="re-run `pulumi up` for a stack when its group changes",
+            description=watch.DESCRIPTION,
+        )
+    )
+    _preflight_options(
+        commands.add_parser(
+            "preflight",
+            help="probe every backend the way vMCP will connect (DNS, TLS, MCP), before deploying",
+            description="Render as `render` does, then probe every backend it includes: DNS, "
+            "the SSRF rules on each address, TCP, TLS with vMCP's trust, MCP initialize and "
+            "tools/list. Exit 0 when all pass, 1 when any fails, 2 for bad input.",
+        )
+    )
     return parser
+
+
+def _preflight_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--snapshot",
+        type=Path,
+        help="read the group from this snapshot (- for stdin), not the cluster",
+    )
+    run.add_argument("--stack", type=Path, metavar="FILE", help="the settings of this stack file")
+    for key in _TARGET_OPTIONS:
+        run.add_argument(f"--{key}", help=f"{key} (as for render)")
+    run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    run.add_argument(
+        "--kubeconfig", help="the cluster's kubeconfig (default: the stack's, $KUBECONFIG)"
+    )
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="read the Secret header values from the cluster (in memory only) and send them",
+    )
+    run.add_argument("--json", action="store_true", help="print the report as JSON")
+    run.add_argument("--timeout", type=float, default=10.0, help="seconds per backend (10)")
+    run.add_argument("--concurrency", type=int, default=32, help="probes at once (32)")
 
 
 def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
     given = [f"--{key}" for key in (*_TARGET_OPTIONS, "strict") if getattr(options, key)]
+    if getattr(options, "args", None) is not None:  # render only
+        if options.stack is not None:
+            parser.error("--args and --stack are two sources of the settings; give one")
+        if given := [option for option in given if option != "--name"]:
+            parser.error(f"--args takes its settings from the file; drop {', '.join(given)}")
+        if str(options.args) == STDIN == str(options.snapshot):
+            parser.error("--args and --snapshot cannot both read stdin (-)")
+        return
     if options.stack is not None:
         if given:
             parser.error(f"--stack takes its settings from the stack file; drop {', '.join(given)}")
@@ -110,13 +188,18 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     """(vMCP name, arguments) from the stack file or from the command-line options."""
     from vmcp_components.core.settings.args import parse_args, vmcp_name
 
-    if options.stack is not None:
-        from vmcp_components.core.settings.stack_files import StackConfigError, load_stack_file
+    if getattr(options, "args", None) is not None:  # run_render's callers may predate --args
+        from vmcp_components.core.settings.args import ArgsError
+        from vmcp_components.core.settings.args_files import load_args_text
 
-        try:
-            settings = load_stack_file(options.stack)
-        except StackConfigError as error:
-            raise StackConfigError(f"{options.stack}: {error}") from None
+        settings = load_args_text(_read_text(options.args, "arguments"), _source(options.args))
+        if not (options.name or settings.name):
+            raise ArgsError(f"{_source(options.args)}: no vMCP name; set `name` in it or --name")
+        return vmcp_name(settings.name or options.name), settings
+    if options.stack is not None:
+        from vmcp_components.core.settings.stack_files import load_stack
+
+        settings = load_stack(str(options.stack))
         return settings.name, settings.args
     name = vmcp_name(options.name)
     args = parse_args(
@@ -125,8 +208,8 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     return name, args
 
 
-def _read_snapshot(path: Path) -> str:
-    """The snapshot's text, from `path` or stdin (`-`), never reading past the size limit."""
+def _read_text(path: Path, what: str = "snapshot") -> str:
+    """The text of `path` or stdin (`-`), never reading past the snapshot size limit."""
     from vmcp_components.core.cluster.inventory import SnapshotError
     from vmcp_components.core.cluster.snapshot import MAX_SNAPSHOT_BYTES, snapshot_too_large
     from vmcp_components.errors import VmcpError
@@ -142,7 +225,7 @@ def _read_snapshot(path: Path) -> str:
             raise SnapshotError(f"{_source(path)}: {snapshot_too_large()}")
         return data.decode("utf-8")
     except (OSError, ValueError) as error:  # ValueError: not UTF-8, or stdin closed
-        raise VmcpError(f"cannot read snapshot {_source(path)}: {error}") from None
+        raise VmcpError(f"cannot read {what} {_source(path)}: {error}") from None
 
 
 def _source(path: Path) -> str:
@@ -155,10 +238,11 @@ def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     from vmcp_components.core.render import kubectl_apply_warnings, render
 
     name, args = _target(options)
-    text = _read_snapshot(options.snapshot)
+    text = _read_text(options.snapshot)
     rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
-    warnings = (*rendering.warnings, *kubectl_apply_warnings(rendering))
+    skipped = [f'skipped {s.kind} "{s.name}": {s.reason}' for s in rendering.derivation.skipped]
+    warnings = (*skipped, *rendering.warnings, *kubectl_apply_warnings(rendering))
     return dump_objects(rendering), status, warnings
 
 
@@ -175,6 +259,8 @@ def _replaced_on_success(path: Path | None, text: str) -> Generator[None, None, 
         yield
         return
     failure = f"cannot write status file {path}"
+    if path.is_dir():  # os.replace would fail only after stdout is written
+        raise VmcpError(f"{failure}: it is a directory; name a file, e.g. {path / 'status.json'}")
     try:
         handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -224,7 +310,7 @@ def _render(options: argparse.Namespace) -> int:
         manifests, status, warnings = run_render(options)
         with _replaced_on_success(options.status_file, status):
             _write_stdout(manifests)
-            for warning in warnings:
+            for warning in () if options.quiet else warnings:
                 print(f"warning: {warning}", file=sys.stderr)
     except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -239,13 +325,52 @@ def _render(options: argparse.Namespace) -> int:
     return 0
 
 
+def _snapshot(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+    from vmcp_components.kube.snapshot import take_snapshot
+
+    try:
+        _write_stdout(take_snapshot(options.namespace, options.kubeconfig, options.context))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _preflight(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+
+    try:
+        from vmcp_components.preflight import command, report
+        from vmcp_components.preflight.runner import Settings
+
+        name, args = _target(options)
+        cluster = command.Cluster(options.kubeconfig, options.context)
+        if options.stack is not None and options.kubeconfig is None:
+            from vmcp_components.core.settings.stack_files import load_stack_file
+
+            stack = load_stack_file(options.stack)
+            cluster = command.Cluster(stack.kubeconfig, options.context or stack.context)
+        if options.snapshot is not None:
+            from vmcp_components.core.cluster.snapshot import load_snapshot
+
+            text = _read_text(options.snapshot)
+            inventory = load_snapshot(text, args.namespace, _source(options.snapshot))
+        else:
+            inventory = command.cluster_inventory(cluster, args)
+        settings = Settings(options.timeout, options.concurrency)
+        secrets_from = cluster if options.with_secrets else None
+        result = command.run(inventory, name, args, settings, secrets_from)
+        _write_stdout(report.dump_json(result) if options.json else report.format_table(result))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0 if result.passed else 1
+
+
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch.watcher (imported only here)
-        from vmcp_components.watch.watcher import main as watch
-
-        return watch(argv[1:])
     parser = _parser(prog)
     options = parser.parse_args(argv)
     if options.version:
@@ -254,8 +379,19 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{PROG} {vmcp_components.__version__}")
         return 0
     if options.command is None:
-        parser.error("a command is required (render, watch)")
+        parser.error("a command is required (render, snapshot, preflight, watch)")
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
+    if options.command == "snapshot":
+        return _snapshot(options)
+    if options.command == "preflight":
+        _check_target(parser, options)
+        if options.with_secrets and options.snapshot is not None:
+            parser.error("--with-secrets reads Secret values from the cluster; drop --snapshot")
+        return _preflight(options)
+    if options.command == "watch":
+        from vmcp_components.watch import command as watch
+
+        return watch.run(options)
     raise AssertionError(options.command)  # argparse accepts only known commands
