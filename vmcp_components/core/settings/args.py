@@ -161,6 +161,7 @@ class VirtualMCPServerArgs(StrictModel):
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(
         default="ClusterIP", alias="serviceType"
     )
+    """Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer."""
     incoming_auth: IncomingAuth = Field(default_factory=IncomingAuth, alias="incomingAuth")
     outgoing_auth: OutgoingAuth = Field(default_factory=OutgoingAuth, alias="outgoingAuth")
     aggregation: dict[str, Any] | None = None
