@@ -10,7 +10,6 @@ URN-only stand-ins), must give what the Python component gives.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
