@@ -10,13 +10,18 @@ URN-only stand-ins), must give what the Python component gives.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import pytest
 import yaml
+from google.protobuf import empty_pb2
 from pulumi.resource import DependencyResource
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from tests.component.conftest import (
     GROUP,
@@ -245,3 +250,28 @@ def test_a_bad_setting_is_one_run_error_naming_the_key(engine: Engine) -> None:
     settings = {"namespace": NAMESPACE, "group": GROUP, "serviceType": "Internal"}
     with pytest.raises(pulumi.RunError, match="serviceType"):
         run_program(lambda: VmcpProvider("0.0.0").construct("x", TYPE, settings))
+
+
+# ─── the plugin as the engine starts it ───
+
+
+def test_the_launcher_serves_the_schema_over_grpc() -> None:
+    """bin/pulumi-resource-vmcp starts this checkout's provider and answers on the printed port."""
+    plugin = subprocess.Popen(
+        [str(ROOT / "bin" / "pulumi-resource-vmcp"), "127.0.0.1:1"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "VMCP_COMPONENTS_ROOT"},
+    )
+    try:
+        assert plugin.stdout is not None
+        port = int(plugin.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            info = stub.GetPluginInfo(empty_pb2.Empty(), timeout=30)
+            got = stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=30)
+    finally:
+        plugin.kill()
+        plugin.wait()
+    assert info.version == provider_version()
+    assert json.loads(got.schema) == json.loads((SDK / "schema.json").read_text(encoding="utf-8"))
