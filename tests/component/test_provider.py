@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,20 @@ def test_the_status_record_types_name_every_key_render_writes() -> None:
 def test_the_committed_schema_is_the_generated_one() -> None:
     committed = (SDK / "schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(provider_version()), "the schema changed: run `make sdk`"
+
+
+def test_the_committed_sdks_declare_every_input_and_output() -> None:
+    typescript = (SDK / "nodejs" / "virtualMCPServer.ts").read_text(encoding="utf-8")
+    args = typescript[typescript.index("export interface VirtualMCPServerArgs") :]
+    assert set(re.findall(r"^    (\w+)\??: ", args, re.MULTILINE)) == set(INPUTS)
+    outputs = set(re.findall(r"readonly (\w+): pulumi.Output<", typescript))
+    assert outputs == set(OUTPUTS)
+    go = (SDK / "go" / "vmcp" / "virtualMCPServer.go").read_text(encoding="utf-8")
+    go_args = go[go.index("type VirtualMCPServerArgs struct") :]
+    go_args = go_args[: go_args.index("\n}")]
+    assert {k[0].lower() + k[1:] for k in re.findall(r"^\t(\w+) ", go_args, re.MULTILINE)} == set(
+        INPUTS
+    )
 
 
 # ─── what the engine sends becomes the model's values ───

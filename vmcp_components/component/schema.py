@@ -122,23 +122,30 @@ class _Builder:
         return {"$ref": f"#/types/{token}"}
 
     def type_spec(self, annotation: Any, enum_name: str, plain: bool) -> Spec:
-        """The schema type of `annotation`; `enum_name` names a `Literal` if it is one."""
+        """The schema type of `annotation`; `enum_name` names a `Literal` if it is one.
+
+        With `plain`, every element type is plain too (a list or map of plain values).
+        """
         origin, args = get_origin(annotation), get_args(annotation)
+
+        def element(inner: Any) -> Spec:
+            spec = self.type_spec(inner, enum_name, plain)
+            return {**spec, "plain": True} if plain else spec
+
         if origin is Annotated:
             return self.type_spec(args[0], enum_name, plain)
         if origin in (Union, types.UnionType):
             members = [a for a in args if a is not type(None)]
             if len(members) == 1:
                 return self.type_spec(members[0], enum_name, plain)
-            return {"oneOf": [self.type_spec(a, enum_name, plain) for a in members]}
+            return {"oneOf": [element(a) for a in members]}
         if origin is Literal:
             values = [{"value": value} for value in args]
             return self._token(enum_name, {"type": "string", "enum": values})
         if origin in (list, Sequence):
-            return {"type": "array", "items": self.type_spec(args[0], enum_name, plain)}
+            return {"type": "array", "items": element(args[0])}
         if origin in (dict, Mapping):
-            value = self.type_spec(args[1], enum_name, plain)
-            return {"type": "object", "additionalProperties": value}
+            return {"type": "object", "additionalProperties": element(args[1])}
         if annotation is Any:
             return dict(ANY)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
