@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/blang/semver"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
@@ -63,15 +65,30 @@ func write(dir string, files map[string][]byte) error {
 		return err
 	}
 	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		file := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, content, 0o644); err != nil {
+		if err := os.WriteFile(file, content, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// goMod makes sdk/go a module (path: the schema's importBasePath minus the package) on the
+// sdk/v3 this generator is built with, so a program can require it through a replace directive.
+func goMod(importBasePath string) []byte {
+	sdk := "v3.274.1"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == "github.com/pulumi/pulumi/sdk/v3" {
+				sdk = dep.Version
+			}
+		}
+	}
+	module := path.Dir(importBasePath)
+	return []byte("module " + module + "\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 " + sdk + "\n")
 }
 
 func run(schemaPath, out string) error {
@@ -92,6 +109,11 @@ func run(schemaPath, out string) error {
 	if files, err = gogen.GeneratePackage(tool, pkg, nil); err != nil {
 		return fmt.Errorf("go: %w", err)
 	}
+	info, ok := pkg.Language["go"].(gogen.GoPackageInfo)
+	if !ok || info.ImportBasePath == "" {
+		return errors.New("go: the schema names no language.go.importBasePath")
+	}
+	files["go.mod"] = goMod(info.ImportBasePath)
 	return write(filepath.Join(out, "go"), files)
 }
 
