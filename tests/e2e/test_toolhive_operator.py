@@ -9,6 +9,10 @@ ServiceAccount, Role and RoleBinding are read back (server-side defaulted), dele
 rendered from the same cluster state (entry phases as the operator set them), are server-side
 applied under the same names and read back the same way.
 
+It runs twice: a minimal spec, and `full`, which sets every spec field the component implements
+of issue 24 (compositeTools, audit, codeMode, metadata, passthroughHeaders, sessionAffinity,
+podTemplateSpec); our config must also pass the real `vmcp validate`.
+
 Every difference must be on `DELIBERATE` below: short, explicit, each one commented with why.
 Any other difference fails the test. For the first item the test also proves the point: the
 operator's own config is refused by its own vmcp.
@@ -94,6 +98,52 @@ DELIBERATE = {
     #    declared pod template, so a change is a normal update.
     "annotation toolhive.stacklok.io/podvolumes-hash": "operator only",
 }
+# The spec fields of issue 24 the component implements, all set at once (`full`): top-level
+# spec fields and spec.config fields, each also the component's setting of the same name.
+FULL_SPEC: dict[str, Any] = {
+    "sessionAffinity": "None",
+    "passthroughHeaders": ["X-Tenant-Id", "x-request-id"],
+    "podTemplateSpec": {
+        "metadata": {"labels": {"team": "platform"}},
+        "spec": {
+            "nodeSelector": {"pool": "mcp"},
+            "containers": [{"name": "vmcp", "env": [{"name": "EXTRA", "value": "1"}]}],
+        },
+    },
+}
+FULL_CONFIG: dict[str, Any] = {
+    "compositeTools": [
+        {
+            "name": "fetch-twice",
+            "description": "two steps over two backends",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+            "timeout": "1m0s",
+            "steps": [
+                {"id": "first", "tool": "context7_resolve", "arguments": {"q": "{{.params.q}}"}},
+                {
+                    "id": "second",
+                    "tool": "internal-mcp_search",
+                    "dependsOn": ["first"],
+                    "onError": {"action": "retry", "retryCount": 2, "retryDelay": "1s"},
+                    "arguments": {"q": "{{.steps.first.output.text}}", "n": 3},
+                },
+            ],
+            "output": {
+                "properties": {
+                    "text": {
+                        "type": "string",
+                        "description": "d",
+                        "value": "{{.steps.second.output.text}}",
+                    }
+                }
+            },
+        }
+    ],
+    "audit": {"enabled": True, "eventTypes": ["mcp_tool_call"]},
+    "codeMode": {"enabled": True, "stepLimit": 500},
+    "metadata": {"team": "platform", "env": "test"},
+}
+SPECS = {"minimal": ({}, {}), "full": (FULL_SPEC, FULL_CONFIG)}
 OPERATOR_INLINE_RULES = [
     {"apiGroups": ["toolhive.stacklok.dev"], "resources": ["virtualmcpservers"], "verbs": ["get"]},
     {
@@ -255,7 +305,9 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return [] if ours == theirs else [f"{path}: ours {ours!r} != the operator's {theirs!r}"]
 
 
+@pytest.mark.parametrize("spec_name", sorted(SPECS))
 def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa: PLR0917
+    spec_name: str,
     cluster: Cluster,
     client: Client,
     namespace: str,
@@ -265,7 +317,10 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
 ) -> None:
     group = [o for o in example_objects(namespace) if o["kind"] != "MCPServer"]
     seed(client, group)
-    args = VirtualMCPServerArgs(namespace=namespace, group=GROUP)
+    extra_spec, extra_config = SPECS[spec_name]
+    args = VirtualMCPServerArgs.model_validate(
+        {"namespace": namespace, "group": GROUP, **extra_spec, **extra_config}
+    )
     discovery = ClusterDiscovery(kubeconfig=str(cluster.kubeconfig), context="vmcp-test")
     expected = {b["name"] for b in render(discovery.fetch(namespace, GROUP, None), NAME, args)
                 .status["discoveredBackends"]}  # fmt: skip
@@ -273,7 +328,8 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
         "apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "VirtualMCPServer",
         "metadata": {"name": NAME, "namespace": namespace},
         "spec": {"groupRef": {"name": GROUP}, "incomingAuth": {"type": "anonymous"},
-                 "outgoingAuth": {"source": "inline"}},
+                 "outgoingAuth": {"source": "inline"}, **copy.deepcopy(extra_spec),
+                 **({"config": copy.deepcopy(extra_config)} if extra_config else {})},
     }))  # fmt: skip
 
     log = tmp_path / "operator.log"
@@ -308,7 +364,15 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
     for obj in rendering.objects:
         client.apply(codecs.from_dict(obj), field_manager=FIELD_MANAGER, force=True)
     ours = _read(client, namespace)
+    accepted = vmcp_validate(real_toolhive, tmp_path / "our-config", ours["ConfigMap"],
+                             ours["Deployment"])  # fmt: skip
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
+    if extra_config:  # the spec reached the operator: each field is in what it wrote
+        written = yaml.safe_load(theirs["ConfigMap"]["data"]["config.yaml"])
+        assert set(extra_config) | {"passthroughHeaders"} <= set(written)
+        assert theirs["Service"]["spec"]["sessionAffinity"] == "None"
+        assert theirs["Deployment"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "mcp"}
     differences = _differences(_normalize(ours, operator=False), _normalize(theirs, operator=True))
     assert not differences, "differences not on the allow-list:\n" + "\n".join(differences)
     entries = client.list(RESOURCES["MCPServerEntry"], namespace=namespace)

@@ -24,7 +24,12 @@ from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.output import manifests
-from vmcp_components.core.output.vmcp_config import build_config, dump_config, validate_config
+from vmcp_components.core.output.vmcp_config import (
+    build_config,
+    config_warnings,
+    dump_config,
+    validate_config,
+)
 from vmcp_components.core.settings.args import BackendAuth, VirtualMCPServerArgs
 from vmcp_components.errors import Problem, Skipped, VmcpError
 
@@ -232,5 +237,5 @@ def render(
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    warnings = tuple(w.line() for w in result.warnings)
+    warnings = tuple(w.line() for w in result.warnings) + config_warnings(args, result.backends)
     return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)

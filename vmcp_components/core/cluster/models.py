@@ -332,7 +332,8 @@ def _problem(item: ErrorDetails) -> str:
                 "written there is not shown: it may be a secret)"
             )
         return f"{path}: {item['msg']} (the value is not shown: it may be a secret)"
-    shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {echo(got)})"
+    quiet = item["type"] in ("missing", "vmcp_config") or isinstance(got, (dict, list))
+    shown = "" if quiet else f" (got {echo(cast('object', got))})"
     return f"{path}: {item['msg']}{shown}"
 
 

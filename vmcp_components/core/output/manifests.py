@@ -16,6 +16,11 @@ from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.backends.backend import Backend
 from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
+from vmcp_components.core.output.pod_template import (
+    PODTEMPLATESPEC_HASH_ANNOTATION,
+    apply_pod_template_spec,
+    pod_template_spec_hash,
+)
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
 
@@ -230,7 +235,7 @@ def deployment(
             "--host=0.0.0.0",
             f"--port={naming.PROXY_PORT}",
         ]
-        + (["--debug"] if (args.operational or {}).get("logLevel") == "debug" else []),
+        + (["--debug"] if args.operational is not None and args.operational.debug else []),
         "ports": [{"name": "http", "containerPort": naming.PROXY_PORT, "protocol": "TCP"}],
         "env": env,
         "volumeMounts": mounts,
@@ -266,10 +271,15 @@ def deployment(
             **_scheduling(args, selector),
         },
     }
+    annotations: dict[str, str] = {}
+    if args.pod_template_spec is not None:
+        patch = args.pod_template_spec.document()
+        spec["template"] = apply_pod_template_spec(spec["template"], patch)
+        annotations[PODTEMPLATESPEC_HASH_ANNOTATION] = pod_template_spec_hash(patch)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(name, args.namespace, labels),
+        "metadata": _meta(name, args.namespace, labels, annotations),
         "spec": spec,
     }
 
@@ -286,7 +296,7 @@ def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
         ),
         "spec": {
             "type": args.service_type,
-            "sessionAffinity": "ClientIP",
+            "sessionAffinity": args.session_affinity,
             "selector": dict(selector),
             "ports": [
                 {
