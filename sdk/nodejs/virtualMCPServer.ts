@@ -73,6 +73,9 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             }
             resourceInputs["affinity"] = args?.affinity;
             resourceInputs["aggregation"] = args?.aggregation;
+            resourceInputs["audit"] = args?.audit;
+            resourceInputs["codeMode"] = args?.codeMode;
+            resourceInputs["compositeTools"] = args?.compositeTools;
             resourceInputs["context"] = args?.context;
             resourceInputs["entries"] = args?.entries;
             resourceInputs["group"] = args?.group;
@@ -81,14 +84,18 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["incomingAuth"] = args?.incomingAuth;
             resourceInputs["kubeconfig"] = args?.kubeconfig ? pulumi.secret(args.kubeconfig) : undefined;
             resourceInputs["labels"] = args?.labels;
+            resourceInputs["metadata"] = args?.metadata;
             resourceInputs["name"] = args?.name;
             resourceInputs["namespace"] = args?.namespace;
             resourceInputs["nodeSelector"] = args?.nodeSelector;
             resourceInputs["operational"] = args?.operational;
             resourceInputs["outgoingAuth"] = args?.outgoingAuth;
+            resourceInputs["passthroughHeaders"] = args?.passthroughHeaders;
             resourceInputs["podAnnotations"] = args?.podAnnotations;
             resourceInputs["podDisruptionBudget"] = args?.podDisruptionBudget;
             resourceInputs["podLabels"] = args?.podLabels;
+            resourceInputs["podTemplateSpec"] = args?.podTemplateSpec;
+            resourceInputs["preflight"] = args?.preflight;
             resourceInputs["priorityClassName"] = args?.priorityClassName;
             resourceInputs["replicas"] = args?.replicas;
             resourceInputs["resources"] = args?.resources;
@@ -97,6 +104,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["serviceAccountAnnotations"] = args?.serviceAccountAnnotations;
             resourceInputs["serviceAnnotations"] = args?.serviceAnnotations;
             resourceInputs["serviceType"] = args?.serviceType;
+            resourceInputs["sessionAffinity"] = args?.sessionAffinity;
             resourceInputs["strict"] = args?.strict;
             resourceInputs["tolerations"] = args?.tolerations;
             resourceInputs["topologySpreadConstraints"] = args?.topologySpreadConstraints;
@@ -130,9 +138,21 @@ export interface VirtualMCPServerArgs {
      */
     affinity?: inputs.AffinityArgs;
     /**
-     * vMCP `aggregation` section, passed through; default prefix conflict resolution.
+     * vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution.
      */
-    aggregation?: {[key: string]: any};
+    aggregation?: inputs.AggregationArgs;
+    /**
+     * vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name).
+     */
+    audit?: inputs.AuditArgs;
+    /**
+     * vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
+     */
+    codeMode?: inputs.CodeModeArgs;
+    /**
+     * vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
+     */
+    compositeTools?: inputs.CompositeToolArgs[];
     /**
      * Context of `kubeconfig` to use; default: its current context.
      */
@@ -154,7 +174,7 @@ export interface VirtualMCPServerArgs {
      */
     imagePullSecrets?: string[];
     /**
-     * Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+     * vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does.
      */
     incomingAuth?: inputs.IncomingAuthArgs;
     /**
@@ -166,6 +186,10 @@ export interface VirtualMCPServerArgs {
      * `app.kubernetes.io/*` labels (name, instance, component, part-of, managed-by).
      */
     labels?: {[key: string]: string};
+    /**
+     * vMCP `metadata`: free key/value pairs in config.yaml.
+     */
+    metadata?: {[key: string]: string};
     /**
      * Kubernetes name of the vMCP (Deployment `<name>`); defaults to the component's name.
      */
@@ -179,13 +203,17 @@ export interface VirtualMCPServerArgs {
      */
     nodeSelector?: {[key: string]: string};
     /**
-     * vMCP `operational` section, passed through; unset fields get vMCP's defaults.
+     * vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults.
      */
-    operational?: {[key: string]: any};
+    operational?: inputs.OperationalArgs;
     /**
      * vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
      */
     outgoingAuth?: inputs.OutgoingAuthArgs;
+    /**
+     * Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop).
+     */
+    passthroughHeaders?: string[];
     /**
      * Extra pod-template annotations (not the config checksum).
      */
@@ -200,6 +228,15 @@ export interface VirtualMCPServerArgs {
      * Extra pod-template labels (not the selector labels).
      */
     podLabels?: {[key: string]: string};
+    /**
+     * A pod template patch, strategic-merged onto the generated one (the container is `vmcp`).
+     */
+    podTemplateSpec?: inputs.PodTemplateSpecArgs;
+    /**
+     * Probe every backend before any change (`vmcp-components[preflight]`): `warn` makes each
+     * failure a warning, `strict` fails the run. YAML 1.1's `off` (false) means `off`.
+     */
+    preflight?: enums.Preflight;
     /**
      * Pod `priorityClassName`.
      */
@@ -233,6 +270,10 @@ export interface VirtualMCPServerArgs {
      * Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer.
      */
     serviceType?: enums.ServiceType;
+    /**
+     * The Service's `sessionAffinity`.
+     */
+    sessionAffinity?: enums.SessionAffinity;
     /**
      * Fail the deployment when any group member is skipped (for production stacks).
      */

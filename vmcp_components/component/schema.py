@@ -114,6 +114,18 @@ class _Builder:
 
     def __init__(self) -> None:
         self.types: dict[str, Spec] = {}
+        self._models: dict[str, type[BaseModel]] = {}
+        self._building: set[str] = set()
+
+    def _model(self, model: type[BaseModel], plain: bool) -> Spec:
+        """A reference to `model`'s object type, built once (models may refer to themselves)."""
+        token = f"{PACKAGE}:index:{model.__name__}"
+        if self._models.setdefault(token, model) is not model:
+            raise TypeError(f"two different schema types would be named {token}")
+        if token not in self._building and token not in self.types:
+            self._building.add(token)
+            self.types[token] = self.object_type(model, plain)
+        return {"$ref": f"#/types/{token}"}
 
     def _token(self, name: str, spec: Spec) -> Spec:
         token = f"{PACKAGE}:index:{name}"
@@ -141,7 +153,8 @@ class _Builder:
             return {"oneOf": [element(a) for a in members]}
         if origin is Literal:
             values = [{"value": value} for value in args]
-            return self._token(enum_name, {"type": "string", "enum": values})
+            kind = _PRIMITIVES.get(type(cast(object, args[0])), "string")
+            return self._token(enum_name, {"type": kind, "enum": values})
         if origin in (list, Sequence):
             return {"type": "array", "items": element(args[0])}
         if origin in (dict, Mapping):
@@ -149,7 +162,7 @@ class _Builder:
         if annotation is Any:
             return dict(ANY)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return self._token(annotation.__name__, self.object_type(annotation, plain))
+            return self._model(annotation, plain)
         if annotation in _PRIMITIVES:
             return {"type": _PRIMITIVES[annotation]}
         raise TypeError(f"no schema type for the annotation {annotation!r}")

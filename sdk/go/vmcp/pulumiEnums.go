@@ -175,173 +175,6 @@ func (in *backendAuthTypePtr) ToBackendAuthTypePtrOutputWithContext(ctx context.
 	return pulumi.ToOutputWithContext(ctx, in).(BackendAuthTypePtrOutput)
 }
 
-type IncomingAuthType string
-
-const (
-	IncomingAuthTypeAnonymous = IncomingAuthType("anonymous")
-	IncomingAuthTypeOidc      = IncomingAuthType("oidc")
-	IncomingAuthTypeLocal     = IncomingAuthType("local")
-)
-
-func (IncomingAuthType) ElementType() reflect.Type {
-	return reflect.TypeOf((*IncomingAuthType)(nil)).Elem()
-}
-
-func (e IncomingAuthType) ToIncomingAuthTypeOutput() IncomingAuthTypeOutput {
-	return pulumi.ToOutput(e).(IncomingAuthTypeOutput)
-}
-
-func (e IncomingAuthType) ToIncomingAuthTypeOutputWithContext(ctx context.Context) IncomingAuthTypeOutput {
-	return pulumi.ToOutputWithContext(ctx, e).(IncomingAuthTypeOutput)
-}
-
-func (e IncomingAuthType) ToIncomingAuthTypePtrOutput() IncomingAuthTypePtrOutput {
-	return e.ToIncomingAuthTypePtrOutputWithContext(context.Background())
-}
-
-func (e IncomingAuthType) ToIncomingAuthTypePtrOutputWithContext(ctx context.Context) IncomingAuthTypePtrOutput {
-	return IncomingAuthType(e).ToIncomingAuthTypeOutputWithContext(ctx).ToIncomingAuthTypePtrOutputWithContext(ctx)
-}
-
-func (e IncomingAuthType) ToStringOutput() pulumi.StringOutput {
-	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
-}
-
-func (e IncomingAuthType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
-	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
-}
-
-func (e IncomingAuthType) ToStringPtrOutput() pulumi.StringPtrOutput {
-	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
-}
-
-func (e IncomingAuthType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
-	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
-}
-
-type IncomingAuthTypeOutput struct{ *pulumi.OutputState }
-
-func (IncomingAuthTypeOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*IncomingAuthType)(nil)).Elem()
-}
-
-func (o IncomingAuthTypeOutput) ToIncomingAuthTypeOutput() IncomingAuthTypeOutput {
-	return o
-}
-
-func (o IncomingAuthTypeOutput) ToIncomingAuthTypeOutputWithContext(ctx context.Context) IncomingAuthTypeOutput {
-	return o
-}
-
-func (o IncomingAuthTypeOutput) ToIncomingAuthTypePtrOutput() IncomingAuthTypePtrOutput {
-	return o.ToIncomingAuthTypePtrOutputWithContext(context.Background())
-}
-
-func (o IncomingAuthTypeOutput) ToIncomingAuthTypePtrOutputWithContext(ctx context.Context) IncomingAuthTypePtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v IncomingAuthType) *IncomingAuthType {
-		return &v
-	}).(IncomingAuthTypePtrOutput)
-}
-
-func (o IncomingAuthTypeOutput) ToStringOutput() pulumi.StringOutput {
-	return o.ToStringOutputWithContext(context.Background())
-}
-
-func (o IncomingAuthTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, e IncomingAuthType) string {
-		return string(e)
-	}).(pulumi.StringOutput)
-}
-
-func (o IncomingAuthTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
-	return o.ToStringPtrOutputWithContext(context.Background())
-}
-
-func (o IncomingAuthTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, e IncomingAuthType) *string {
-		v := string(e)
-		return &v
-	}).(pulumi.StringPtrOutput)
-}
-
-type IncomingAuthTypePtrOutput struct{ *pulumi.OutputState }
-
-func (IncomingAuthTypePtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**IncomingAuthType)(nil)).Elem()
-}
-
-func (o IncomingAuthTypePtrOutput) ToIncomingAuthTypePtrOutput() IncomingAuthTypePtrOutput {
-	return o
-}
-
-func (o IncomingAuthTypePtrOutput) ToIncomingAuthTypePtrOutputWithContext(ctx context.Context) IncomingAuthTypePtrOutput {
-	return o
-}
-
-func (o IncomingAuthTypePtrOutput) Elem() IncomingAuthTypeOutput {
-	return o.ApplyT(func(v *IncomingAuthType) IncomingAuthType {
-		if v != nil {
-			return *v
-		}
-		var ret IncomingAuthType
-		return ret
-	}).(IncomingAuthTypeOutput)
-}
-
-func (o IncomingAuthTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
-	return o.ToStringPtrOutputWithContext(context.Background())
-}
-
-func (o IncomingAuthTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, e *IncomingAuthType) *string {
-		if e == nil {
-			return nil
-		}
-		v := string(*e)
-		return &v
-	}).(pulumi.StringPtrOutput)
-}
-
-// IncomingAuthTypeInput is an input type that accepts values of the IncomingAuthType enum
-// A concrete instance of `IncomingAuthTypeInput` can be one of the following:
-//
-//	IncomingAuthTypeAnonymous
-//	IncomingAuthTypeOidc
-//	IncomingAuthTypeLocal
-type IncomingAuthTypeInput interface {
-	pulumi.Input
-
-	ToIncomingAuthTypeOutput() IncomingAuthTypeOutput
-	ToIncomingAuthTypeOutputWithContext(context.Context) IncomingAuthTypeOutput
-}
-
-var incomingAuthTypePtrType = reflect.TypeOf((**IncomingAuthType)(nil)).Elem()
-
-type IncomingAuthTypePtrInput interface {
-	pulumi.Input
-
-	ToIncomingAuthTypePtrOutput() IncomingAuthTypePtrOutput
-	ToIncomingAuthTypePtrOutputWithContext(context.Context) IncomingAuthTypePtrOutput
-}
-
-type incomingAuthTypePtr string
-
-func IncomingAuthTypePtr(v string) IncomingAuthTypePtrInput {
-	return (*incomingAuthTypePtr)(&v)
-}
-
-func (*incomingAuthTypePtr) ElementType() reflect.Type {
-	return incomingAuthTypePtrType
-}
-
-func (in *incomingAuthTypePtr) ToIncomingAuthTypePtrOutput() IncomingAuthTypePtrOutput {
-	return pulumi.ToOutput(in).(IncomingAuthTypePtrOutput)
-}
-
-func (in *incomingAuthTypePtr) ToIncomingAuthTypePtrOutputWithContext(ctx context.Context) IncomingAuthTypePtrOutput {
-	return pulumi.ToOutputWithContext(ctx, in).(IncomingAuthTypePtrOutput)
-}
-
 type LabelSelectorRequirementOperator string
 
 const (
@@ -509,6 +342,173 @@ func (in *labelSelectorRequirementOperatorPtr) ToLabelSelectorRequirementOperato
 
 func (in *labelSelectorRequirementOperatorPtr) ToLabelSelectorRequirementOperatorPtrOutputWithContext(ctx context.Context) LabelSelectorRequirementOperatorPtrOutput {
 	return pulumi.ToOutputWithContext(ctx, in).(LabelSelectorRequirementOperatorPtrOutput)
+}
+
+type Preflight string
+
+const (
+	PreflightOff    = Preflight("off")
+	PreflightWarn   = Preflight("warn")
+	PreflightStrict = Preflight("strict")
+)
+
+func (Preflight) ElementType() reflect.Type {
+	return reflect.TypeOf((*Preflight)(nil)).Elem()
+}
+
+func (e Preflight) ToPreflightOutput() PreflightOutput {
+	return pulumi.ToOutput(e).(PreflightOutput)
+}
+
+func (e Preflight) ToPreflightOutputWithContext(ctx context.Context) PreflightOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(PreflightOutput)
+}
+
+func (e Preflight) ToPreflightPtrOutput() PreflightPtrOutput {
+	return e.ToPreflightPtrOutputWithContext(context.Background())
+}
+
+func (e Preflight) ToPreflightPtrOutputWithContext(ctx context.Context) PreflightPtrOutput {
+	return Preflight(e).ToPreflightOutputWithContext(ctx).ToPreflightPtrOutputWithContext(ctx)
+}
+
+func (e Preflight) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e Preflight) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e Preflight) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e Preflight) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type PreflightOutput struct{ *pulumi.OutputState }
+
+func (PreflightOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Preflight)(nil)).Elem()
+}
+
+func (o PreflightOutput) ToPreflightOutput() PreflightOutput {
+	return o
+}
+
+func (o PreflightOutput) ToPreflightOutputWithContext(ctx context.Context) PreflightOutput {
+	return o
+}
+
+func (o PreflightOutput) ToPreflightPtrOutput() PreflightPtrOutput {
+	return o.ToPreflightPtrOutputWithContext(context.Background())
+}
+
+func (o PreflightOutput) ToPreflightPtrOutputWithContext(ctx context.Context) PreflightPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Preflight) *Preflight {
+		return &v
+	}).(PreflightPtrOutput)
+}
+
+func (o PreflightOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o PreflightOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e Preflight) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o PreflightOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o PreflightOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e Preflight) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type PreflightPtrOutput struct{ *pulumi.OutputState }
+
+func (PreflightPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Preflight)(nil)).Elem()
+}
+
+func (o PreflightPtrOutput) ToPreflightPtrOutput() PreflightPtrOutput {
+	return o
+}
+
+func (o PreflightPtrOutput) ToPreflightPtrOutputWithContext(ctx context.Context) PreflightPtrOutput {
+	return o
+}
+
+func (o PreflightPtrOutput) Elem() PreflightOutput {
+	return o.ApplyT(func(v *Preflight) Preflight {
+		if v != nil {
+			return *v
+		}
+		var ret Preflight
+		return ret
+	}).(PreflightOutput)
+}
+
+func (o PreflightPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o PreflightPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *Preflight) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// PreflightInput is an input type that accepts values of the Preflight enum
+// A concrete instance of `PreflightInput` can be one of the following:
+//
+//	PreflightOff
+//	PreflightWarn
+//	PreflightStrict
+type PreflightInput interface {
+	pulumi.Input
+
+	ToPreflightOutput() PreflightOutput
+	ToPreflightOutputWithContext(context.Context) PreflightOutput
+}
+
+var preflightPtrType = reflect.TypeOf((**Preflight)(nil)).Elem()
+
+type PreflightPtrInput interface {
+	pulumi.Input
+
+	ToPreflightPtrOutput() PreflightPtrOutput
+	ToPreflightPtrOutputWithContext(context.Context) PreflightPtrOutput
+}
+
+type preflightPtr string
+
+func PreflightPtr(v string) PreflightPtrInput {
+	return (*preflightPtr)(&v)
+}
+
+func (*preflightPtr) ElementType() reflect.Type {
+	return preflightPtrType
+}
+
+func (in *preflightPtr) ToPreflightPtrOutput() PreflightPtrOutput {
+	return pulumi.ToOutput(in).(PreflightPtrOutput)
+}
+
+func (in *preflightPtr) ToPreflightPtrOutputWithContext(ctx context.Context) PreflightPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(PreflightPtrOutput)
 }
 
 type SecurityContextMode string
@@ -841,6 +841,171 @@ func (in *serviceTypePtr) ToServiceTypePtrOutput() ServiceTypePtrOutput {
 
 func (in *serviceTypePtr) ToServiceTypePtrOutputWithContext(ctx context.Context) ServiceTypePtrOutput {
 	return pulumi.ToOutputWithContext(ctx, in).(ServiceTypePtrOutput)
+}
+
+type SessionAffinity string
+
+const (
+	SessionAffinityClientIP = SessionAffinity("ClientIP")
+	SessionAffinityNone     = SessionAffinity("None")
+)
+
+func (SessionAffinity) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionAffinity)(nil)).Elem()
+}
+
+func (e SessionAffinity) ToSessionAffinityOutput() SessionAffinityOutput {
+	return pulumi.ToOutput(e).(SessionAffinityOutput)
+}
+
+func (e SessionAffinity) ToSessionAffinityOutputWithContext(ctx context.Context) SessionAffinityOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(SessionAffinityOutput)
+}
+
+func (e SessionAffinity) ToSessionAffinityPtrOutput() SessionAffinityPtrOutput {
+	return e.ToSessionAffinityPtrOutputWithContext(context.Background())
+}
+
+func (e SessionAffinity) ToSessionAffinityPtrOutputWithContext(ctx context.Context) SessionAffinityPtrOutput {
+	return SessionAffinity(e).ToSessionAffinityOutputWithContext(ctx).ToSessionAffinityPtrOutputWithContext(ctx)
+}
+
+func (e SessionAffinity) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e SessionAffinity) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e SessionAffinity) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e SessionAffinity) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type SessionAffinityOutput struct{ *pulumi.OutputState }
+
+func (SessionAffinityOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionAffinity)(nil)).Elem()
+}
+
+func (o SessionAffinityOutput) ToSessionAffinityOutput() SessionAffinityOutput {
+	return o
+}
+
+func (o SessionAffinityOutput) ToSessionAffinityOutputWithContext(ctx context.Context) SessionAffinityOutput {
+	return o
+}
+
+func (o SessionAffinityOutput) ToSessionAffinityPtrOutput() SessionAffinityPtrOutput {
+	return o.ToSessionAffinityPtrOutputWithContext(context.Background())
+}
+
+func (o SessionAffinityOutput) ToSessionAffinityPtrOutputWithContext(ctx context.Context) SessionAffinityPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SessionAffinity) *SessionAffinity {
+		return &v
+	}).(SessionAffinityPtrOutput)
+}
+
+func (o SessionAffinityOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o SessionAffinityOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e SessionAffinity) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o SessionAffinityOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o SessionAffinityOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e SessionAffinity) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type SessionAffinityPtrOutput struct{ *pulumi.OutputState }
+
+func (SessionAffinityPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SessionAffinity)(nil)).Elem()
+}
+
+func (o SessionAffinityPtrOutput) ToSessionAffinityPtrOutput() SessionAffinityPtrOutput {
+	return o
+}
+
+func (o SessionAffinityPtrOutput) ToSessionAffinityPtrOutputWithContext(ctx context.Context) SessionAffinityPtrOutput {
+	return o
+}
+
+func (o SessionAffinityPtrOutput) Elem() SessionAffinityOutput {
+	return o.ApplyT(func(v *SessionAffinity) SessionAffinity {
+		if v != nil {
+			return *v
+		}
+		var ret SessionAffinity
+		return ret
+	}).(SessionAffinityOutput)
+}
+
+func (o SessionAffinityPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o SessionAffinityPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *SessionAffinity) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// SessionAffinityInput is an input type that accepts values of the SessionAffinity enum
+// A concrete instance of `SessionAffinityInput` can be one of the following:
+//
+//	SessionAffinityClientIP
+//	SessionAffinityNone
+type SessionAffinityInput interface {
+	pulumi.Input
+
+	ToSessionAffinityOutput() SessionAffinityOutput
+	ToSessionAffinityOutputWithContext(context.Context) SessionAffinityOutput
+}
+
+var sessionAffinityPtrType = reflect.TypeOf((**SessionAffinity)(nil)).Elem()
+
+type SessionAffinityPtrInput interface {
+	pulumi.Input
+
+	ToSessionAffinityPtrOutput() SessionAffinityPtrOutput
+	ToSessionAffinityPtrOutputWithContext(context.Context) SessionAffinityPtrOutput
+}
+
+type sessionAffinityPtr string
+
+func SessionAffinityPtr(v string) SessionAffinityPtrInput {
+	return (*sessionAffinityPtr)(&v)
+}
+
+func (*sessionAffinityPtr) ElementType() reflect.Type {
+	return sessionAffinityPtrType
+}
+
+func (in *sessionAffinityPtr) ToSessionAffinityPtrOutput() SessionAffinityPtrOutput {
+	return pulumi.ToOutput(in).(SessionAffinityPtrOutput)
+}
+
+func (in *sessionAffinityPtr) ToSessionAffinityPtrOutputWithContext(ctx context.Context) SessionAffinityPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(SessionAffinityPtrOutput)
 }
 
 type TolerationEffect string
@@ -1673,14 +1838,16 @@ func (in *topologySpreadConstraintWhenUnsatisfiablePtr) ToTopologySpreadConstrai
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthTypeInput)(nil)).Elem(), BackendAuthType("discovered"))
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthTypePtrInput)(nil)).Elem(), BackendAuthType("discovered"))
-	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthTypeInput)(nil)).Elem(), IncomingAuthType("anonymous"))
-	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthTypePtrInput)(nil)).Elem(), IncomingAuthType("anonymous"))
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementOperatorInput)(nil)).Elem(), LabelSelectorRequirementOperator("In"))
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementOperatorPtrInput)(nil)).Elem(), LabelSelectorRequirementOperator("In"))
+	pulumi.RegisterInputType(reflect.TypeOf((*PreflightInput)(nil)).Elem(), Preflight("off"))
+	pulumi.RegisterInputType(reflect.TypeOf((*PreflightPtrInput)(nil)).Elem(), Preflight("off"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SecurityContextModeInput)(nil)).Elem(), SecurityContextMode("kubernetes"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SecurityContextModePtrInput)(nil)).Elem(), SecurityContextMode("kubernetes"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ServiceTypeInput)(nil)).Elem(), ServiceType("ClusterIP"))
 	pulumi.RegisterInputType(reflect.TypeOf((*ServiceTypePtrInput)(nil)).Elem(), ServiceType("ClusterIP"))
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionAffinityInput)(nil)).Elem(), SessionAffinity("ClientIP"))
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionAffinityPtrInput)(nil)).Elem(), SessionAffinity("ClientIP"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationEffectInput)(nil)).Elem(), TolerationEffect("NoSchedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationEffectPtrInput)(nil)).Elem(), TolerationEffect("NoSchedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationOperatorInput)(nil)).Elem(), TolerationOperator("Exists"))
@@ -1693,14 +1860,16 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintWhenUnsatisfiablePtrInput)(nil)).Elem(), TopologySpreadConstraintWhenUnsatisfiable("DoNotSchedule"))
 	pulumi.RegisterOutputType(BackendAuthTypeOutput{})
 	pulumi.RegisterOutputType(BackendAuthTypePtrOutput{})
-	pulumi.RegisterOutputType(IncomingAuthTypeOutput{})
-	pulumi.RegisterOutputType(IncomingAuthTypePtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOperatorOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOperatorPtrOutput{})
+	pulumi.RegisterOutputType(PreflightOutput{})
+	pulumi.RegisterOutputType(PreflightPtrOutput{})
 	pulumi.RegisterOutputType(SecurityContextModeOutput{})
 	pulumi.RegisterOutputType(SecurityContextModePtrOutput{})
 	pulumi.RegisterOutputType(ServiceTypeOutput{})
 	pulumi.RegisterOutputType(ServiceTypePtrOutput{})
+	pulumi.RegisterOutputType(SessionAffinityOutput{})
+	pulumi.RegisterOutputType(SessionAffinityPtrOutput{})
 	pulumi.RegisterOutputType(TolerationEffectOutput{})
 	pulumi.RegisterOutputType(TolerationEffectPtrOutput{})
 	pulumi.RegisterOutputType(TolerationOperatorOutput{})

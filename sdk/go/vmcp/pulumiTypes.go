@@ -191,6 +191,703 @@ func (o AffinityPtrOutput) PodAntiAffinity() PodAffinityPtrOutput {
 	}).(PodAffinityPtrOutput)
 }
 
+// vmcp's `aggregation` (AggregationConfig); empty means vmcp's default (prefix).
+type Aggregation struct {
+	ConflictResolution *string `pulumi:"conflictResolution"`
+	// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+	ConflictResolutionConfig *ConflictResolutionConfig `pulumi:"conflictResolutionConfig"`
+	DefaultToolVisibility    *string                   `pulumi:"defaultToolVisibility"`
+	ExcludeAllTools          *bool                     `pulumi:"excludeAllTools"`
+	Tools                    []WorkloadToolConfig      `pulumi:"tools"`
+}
+
+// AggregationInput is an input type that accepts AggregationArgs and AggregationOutput values.
+// You can construct a concrete instance of `AggregationInput` via:
+//
+//	AggregationArgs{...}
+type AggregationInput interface {
+	pulumi.Input
+
+	ToAggregationOutput() AggregationOutput
+	ToAggregationOutputWithContext(context.Context) AggregationOutput
+}
+
+// vmcp's `aggregation` (AggregationConfig); empty means vmcp's default (prefix).
+type AggregationArgs struct {
+	ConflictResolution *string `pulumi:"conflictResolution"`
+	// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+	ConflictResolutionConfig *ConflictResolutionConfigArgs `pulumi:"conflictResolutionConfig"`
+	DefaultToolVisibility    *string                       `pulumi:"defaultToolVisibility"`
+	ExcludeAllTools          *bool                         `pulumi:"excludeAllTools"`
+	Tools                    []WorkloadToolConfigArgs      `pulumi:"tools"`
+}
+
+func (AggregationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Aggregation)(nil)).Elem()
+}
+
+func (i AggregationArgs) ToAggregationOutput() AggregationOutput {
+	return i.ToAggregationOutputWithContext(context.Background())
+}
+
+func (i AggregationArgs) ToAggregationOutputWithContext(ctx context.Context) AggregationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AggregationOutput)
+}
+
+func (i AggregationArgs) ToAggregationPtrOutput() AggregationPtrOutput {
+	return i.ToAggregationPtrOutputWithContext(context.Background())
+}
+
+func (i AggregationArgs) ToAggregationPtrOutputWithContext(ctx context.Context) AggregationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AggregationOutput).ToAggregationPtrOutputWithContext(ctx)
+}
+
+// AggregationPtrInput is an input type that accepts AggregationArgs, AggregationPtr and AggregationPtrOutput values.
+// You can construct a concrete instance of `AggregationPtrInput` via:
+//
+//	        AggregationArgs{...}
+//
+//	or:
+//
+//	        nil
+type AggregationPtrInput interface {
+	pulumi.Input
+
+	ToAggregationPtrOutput() AggregationPtrOutput
+	ToAggregationPtrOutputWithContext(context.Context) AggregationPtrOutput
+}
+
+type aggregationPtrType AggregationArgs
+
+func AggregationPtr(v *AggregationArgs) AggregationPtrInput {
+	return (*aggregationPtrType)(v)
+}
+
+func (*aggregationPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Aggregation)(nil)).Elem()
+}
+
+func (i *aggregationPtrType) ToAggregationPtrOutput() AggregationPtrOutput {
+	return i.ToAggregationPtrOutputWithContext(context.Background())
+}
+
+func (i *aggregationPtrType) ToAggregationPtrOutputWithContext(ctx context.Context) AggregationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AggregationPtrOutput)
+}
+
+// vmcp's `aggregation` (AggregationConfig); empty means vmcp's default (prefix).
+type AggregationOutput struct{ *pulumi.OutputState }
+
+func (AggregationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Aggregation)(nil)).Elem()
+}
+
+func (o AggregationOutput) ToAggregationOutput() AggregationOutput {
+	return o
+}
+
+func (o AggregationOutput) ToAggregationOutputWithContext(ctx context.Context) AggregationOutput {
+	return o
+}
+
+func (o AggregationOutput) ToAggregationPtrOutput() AggregationPtrOutput {
+	return o.ToAggregationPtrOutputWithContext(context.Background())
+}
+
+func (o AggregationOutput) ToAggregationPtrOutputWithContext(ctx context.Context) AggregationPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Aggregation) *Aggregation {
+		return &v
+	}).(AggregationPtrOutput)
+}
+
+func (o AggregationOutput) ConflictResolution() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Aggregation) *string { return v.ConflictResolution }).(pulumi.StringPtrOutput)
+}
+
+// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+func (o AggregationOutput) ConflictResolutionConfig() ConflictResolutionConfigPtrOutput {
+	return o.ApplyT(func(v Aggregation) *ConflictResolutionConfig { return v.ConflictResolutionConfig }).(ConflictResolutionConfigPtrOutput)
+}
+
+func (o AggregationOutput) DefaultToolVisibility() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Aggregation) *string { return v.DefaultToolVisibility }).(pulumi.StringPtrOutput)
+}
+
+func (o AggregationOutput) ExcludeAllTools() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Aggregation) *bool { return v.ExcludeAllTools }).(pulumi.BoolPtrOutput)
+}
+
+func (o AggregationOutput) Tools() WorkloadToolConfigArrayOutput {
+	return o.ApplyT(func(v Aggregation) []WorkloadToolConfig { return v.Tools }).(WorkloadToolConfigArrayOutput)
+}
+
+type AggregationPtrOutput struct{ *pulumi.OutputState }
+
+func (AggregationPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Aggregation)(nil)).Elem()
+}
+
+func (o AggregationPtrOutput) ToAggregationPtrOutput() AggregationPtrOutput {
+	return o
+}
+
+func (o AggregationPtrOutput) ToAggregationPtrOutputWithContext(ctx context.Context) AggregationPtrOutput {
+	return o
+}
+
+func (o AggregationPtrOutput) Elem() AggregationOutput {
+	return o.ApplyT(func(v *Aggregation) Aggregation {
+		if v != nil {
+			return *v
+		}
+		var ret Aggregation
+		return ret
+	}).(AggregationOutput)
+}
+
+func (o AggregationPtrOutput) ConflictResolution() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Aggregation) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ConflictResolution
+	}).(pulumi.StringPtrOutput)
+}
+
+// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+func (o AggregationPtrOutput) ConflictResolutionConfig() ConflictResolutionConfigPtrOutput {
+	return o.ApplyT(func(v *Aggregation) *ConflictResolutionConfig {
+		if v == nil {
+			return nil
+		}
+		return v.ConflictResolutionConfig
+	}).(ConflictResolutionConfigPtrOutput)
+}
+
+func (o AggregationPtrOutput) DefaultToolVisibility() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Aggregation) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DefaultToolVisibility
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AggregationPtrOutput) ExcludeAllTools() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Aggregation) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ExcludeAllTools
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o AggregationPtrOutput) Tools() WorkloadToolConfigArrayOutput {
+	return o.ApplyT(func(v *Aggregation) []WorkloadToolConfig {
+		if v == nil {
+			return nil
+		}
+		return v.Tools
+	}).(WorkloadToolConfigArrayOutput)
+}
+
+// vmcp's `audit` (audit.Config): written only when `enabled`, as the operator does.
+type Audit struct {
+	Component               *string  `pulumi:"component"`
+	DetectApplicationErrors *bool    `pulumi:"detectApplicationErrors"`
+	Enabled                 *bool    `pulumi:"enabled"`
+	EventTypes              []string `pulumi:"eventTypes"`
+	ExcludeEventTypes       []string `pulumi:"excludeEventTypes"`
+	IncludeRequestData      *bool    `pulumi:"includeRequestData"`
+	IncludeResponseData     *bool    `pulumi:"includeResponseData"`
+	LogFile                 *string  `pulumi:"logFile"`
+	MaxDataSize             *int     `pulumi:"maxDataSize"`
+	MaxDelegationDepth      *int     `pulumi:"maxDelegationDepth"`
+}
+
+// AuditInput is an input type that accepts AuditArgs and AuditOutput values.
+// You can construct a concrete instance of `AuditInput` via:
+//
+//	AuditArgs{...}
+type AuditInput interface {
+	pulumi.Input
+
+	ToAuditOutput() AuditOutput
+	ToAuditOutputWithContext(context.Context) AuditOutput
+}
+
+// vmcp's `audit` (audit.Config): written only when `enabled`, as the operator does.
+type AuditArgs struct {
+	Component               *string  `pulumi:"component"`
+	DetectApplicationErrors *bool    `pulumi:"detectApplicationErrors"`
+	Enabled                 *bool    `pulumi:"enabled"`
+	EventTypes              []string `pulumi:"eventTypes"`
+	ExcludeEventTypes       []string `pulumi:"excludeEventTypes"`
+	IncludeRequestData      *bool    `pulumi:"includeRequestData"`
+	IncludeResponseData     *bool    `pulumi:"includeResponseData"`
+	LogFile                 *string  `pulumi:"logFile"`
+	MaxDataSize             *int     `pulumi:"maxDataSize"`
+	MaxDelegationDepth      *int     `pulumi:"maxDelegationDepth"`
+}
+
+func (AuditArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Audit)(nil)).Elem()
+}
+
+func (i AuditArgs) ToAuditOutput() AuditOutput {
+	return i.ToAuditOutputWithContext(context.Background())
+}
+
+func (i AuditArgs) ToAuditOutputWithContext(ctx context.Context) AuditOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuditOutput)
+}
+
+func (i AuditArgs) ToAuditPtrOutput() AuditPtrOutput {
+	return i.ToAuditPtrOutputWithContext(context.Background())
+}
+
+func (i AuditArgs) ToAuditPtrOutputWithContext(ctx context.Context) AuditPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuditOutput).ToAuditPtrOutputWithContext(ctx)
+}
+
+// AuditPtrInput is an input type that accepts AuditArgs, AuditPtr and AuditPtrOutput values.
+// You can construct a concrete instance of `AuditPtrInput` via:
+//
+//	        AuditArgs{...}
+//
+//	or:
+//
+//	        nil
+type AuditPtrInput interface {
+	pulumi.Input
+
+	ToAuditPtrOutput() AuditPtrOutput
+	ToAuditPtrOutputWithContext(context.Context) AuditPtrOutput
+}
+
+type auditPtrType AuditArgs
+
+func AuditPtr(v *AuditArgs) AuditPtrInput {
+	return (*auditPtrType)(v)
+}
+
+func (*auditPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Audit)(nil)).Elem()
+}
+
+func (i *auditPtrType) ToAuditPtrOutput() AuditPtrOutput {
+	return i.ToAuditPtrOutputWithContext(context.Background())
+}
+
+func (i *auditPtrType) ToAuditPtrOutputWithContext(ctx context.Context) AuditPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuditPtrOutput)
+}
+
+// vmcp's `audit` (audit.Config): written only when `enabled`, as the operator does.
+type AuditOutput struct{ *pulumi.OutputState }
+
+func (AuditOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Audit)(nil)).Elem()
+}
+
+func (o AuditOutput) ToAuditOutput() AuditOutput {
+	return o
+}
+
+func (o AuditOutput) ToAuditOutputWithContext(ctx context.Context) AuditOutput {
+	return o
+}
+
+func (o AuditOutput) ToAuditPtrOutput() AuditPtrOutput {
+	return o.ToAuditPtrOutputWithContext(context.Background())
+}
+
+func (o AuditOutput) ToAuditPtrOutputWithContext(ctx context.Context) AuditPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Audit) *Audit {
+		return &v
+	}).(AuditPtrOutput)
+}
+
+func (o AuditOutput) Component() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Audit) *string { return v.Component }).(pulumi.StringPtrOutput)
+}
+
+func (o AuditOutput) DetectApplicationErrors() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Audit) *bool { return v.DetectApplicationErrors }).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Audit) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditOutput) EventTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Audit) []string { return v.EventTypes }).(pulumi.StringArrayOutput)
+}
+
+func (o AuditOutput) ExcludeEventTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Audit) []string { return v.ExcludeEventTypes }).(pulumi.StringArrayOutput)
+}
+
+func (o AuditOutput) IncludeRequestData() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Audit) *bool { return v.IncludeRequestData }).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditOutput) IncludeResponseData() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Audit) *bool { return v.IncludeResponseData }).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditOutput) LogFile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Audit) *string { return v.LogFile }).(pulumi.StringPtrOutput)
+}
+
+func (o AuditOutput) MaxDataSize() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Audit) *int { return v.MaxDataSize }).(pulumi.IntPtrOutput)
+}
+
+func (o AuditOutput) MaxDelegationDepth() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Audit) *int { return v.MaxDelegationDepth }).(pulumi.IntPtrOutput)
+}
+
+type AuditPtrOutput struct{ *pulumi.OutputState }
+
+func (AuditPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Audit)(nil)).Elem()
+}
+
+func (o AuditPtrOutput) ToAuditPtrOutput() AuditPtrOutput {
+	return o
+}
+
+func (o AuditPtrOutput) ToAuditPtrOutputWithContext(ctx context.Context) AuditPtrOutput {
+	return o
+}
+
+func (o AuditPtrOutput) Elem() AuditOutput {
+	return o.ApplyT(func(v *Audit) Audit {
+		if v != nil {
+			return *v
+		}
+		var ret Audit
+		return ret
+	}).(AuditOutput)
+}
+
+func (o AuditPtrOutput) Component() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Audit) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Component
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuditPtrOutput) DetectApplicationErrors() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Audit) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.DetectApplicationErrors
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Audit) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditPtrOutput) EventTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Audit) []string {
+		if v == nil {
+			return nil
+		}
+		return v.EventTypes
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o AuditPtrOutput) ExcludeEventTypes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Audit) []string {
+		if v == nil {
+			return nil
+		}
+		return v.ExcludeEventTypes
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o AuditPtrOutput) IncludeRequestData() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Audit) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.IncludeRequestData
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditPtrOutput) IncludeResponseData() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Audit) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.IncludeResponseData
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o AuditPtrOutput) LogFile() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Audit) *string {
+		if v == nil {
+			return nil
+		}
+		return v.LogFile
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuditPtrOutput) MaxDataSize() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Audit) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxDataSize
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o AuditPtrOutput) MaxDelegationDepth() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Audit) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxDelegationDepth
+	}).(pulumi.IntPtrOutput)
+}
+
+// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+type AuthzConfig struct {
+	EntitiesJson            *string  `pulumi:"entitiesJson"`
+	GroupClaimName          *string  `pulumi:"groupClaimName"`
+	GroupEntityType         *string  `pulumi:"groupEntityType"`
+	Policies                []string `pulumi:"policies"`
+	PrimaryUpstreamProvider *string  `pulumi:"primaryUpstreamProvider"`
+	RoleClaimName           *string  `pulumi:"roleClaimName"`
+	Type                    *string  `pulumi:"type"`
+}
+
+// AuthzConfigInput is an input type that accepts AuthzConfigArgs and AuthzConfigOutput values.
+// You can construct a concrete instance of `AuthzConfigInput` via:
+//
+//	AuthzConfigArgs{...}
+type AuthzConfigInput interface {
+	pulumi.Input
+
+	ToAuthzConfigOutput() AuthzConfigOutput
+	ToAuthzConfigOutputWithContext(context.Context) AuthzConfigOutput
+}
+
+// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+type AuthzConfigArgs struct {
+	EntitiesJson            *string  `pulumi:"entitiesJson"`
+	GroupClaimName          *string  `pulumi:"groupClaimName"`
+	GroupEntityType         *string  `pulumi:"groupEntityType"`
+	Policies                []string `pulumi:"policies"`
+	PrimaryUpstreamProvider *string  `pulumi:"primaryUpstreamProvider"`
+	RoleClaimName           *string  `pulumi:"roleClaimName"`
+	Type                    *string  `pulumi:"type"`
+}
+
+func (AuthzConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfig)(nil)).Elem()
+}
+
+func (i AuthzConfigArgs) ToAuthzConfigOutput() AuthzConfigOutput {
+	return i.ToAuthzConfigOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigArgs) ToAuthzConfigOutputWithContext(ctx context.Context) AuthzConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigOutput)
+}
+
+func (i AuthzConfigArgs) ToAuthzConfigPtrOutput() AuthzConfigPtrOutput {
+	return i.ToAuthzConfigPtrOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigArgs) ToAuthzConfigPtrOutputWithContext(ctx context.Context) AuthzConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigOutput).ToAuthzConfigPtrOutputWithContext(ctx)
+}
+
+// AuthzConfigPtrInput is an input type that accepts AuthzConfigArgs, AuthzConfigPtr and AuthzConfigPtrOutput values.
+// You can construct a concrete instance of `AuthzConfigPtrInput` via:
+//
+//	        AuthzConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type AuthzConfigPtrInput interface {
+	pulumi.Input
+
+	ToAuthzConfigPtrOutput() AuthzConfigPtrOutput
+	ToAuthzConfigPtrOutputWithContext(context.Context) AuthzConfigPtrOutput
+}
+
+type authzConfigPtrType AuthzConfigArgs
+
+func AuthzConfigPtr(v *AuthzConfigArgs) AuthzConfigPtrInput {
+	return (*authzConfigPtrType)(v)
+}
+
+func (*authzConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfig)(nil)).Elem()
+}
+
+func (i *authzConfigPtrType) ToAuthzConfigPtrOutput() AuthzConfigPtrOutput {
+	return i.ToAuthzConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *authzConfigPtrType) ToAuthzConfigPtrOutputWithContext(ctx context.Context) AuthzConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigPtrOutput)
+}
+
+// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+type AuthzConfigOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfig)(nil)).Elem()
+}
+
+func (o AuthzConfigOutput) ToAuthzConfigOutput() AuthzConfigOutput {
+	return o
+}
+
+func (o AuthzConfigOutput) ToAuthzConfigOutputWithContext(ctx context.Context) AuthzConfigOutput {
+	return o
+}
+
+func (o AuthzConfigOutput) ToAuthzConfigPtrOutput() AuthzConfigPtrOutput {
+	return o.ToAuthzConfigPtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigOutput) ToAuthzConfigPtrOutputWithContext(ctx context.Context) AuthzConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AuthzConfig) *AuthzConfig {
+		return &v
+	}).(AuthzConfigPtrOutput)
+}
+
+func (o AuthzConfigOutput) EntitiesJson() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.EntitiesJson }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigOutput) GroupClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.GroupClaimName }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigOutput) GroupEntityType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.GroupEntityType }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigOutput) Policies() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v AuthzConfig) []string { return v.Policies }).(pulumi.StringArrayOutput)
+}
+
+func (o AuthzConfigOutput) PrimaryUpstreamProvider() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.PrimaryUpstreamProvider }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigOutput) RoleClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.RoleClaimName }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfig) *string { return v.Type }).(pulumi.StringPtrOutput)
+}
+
+type AuthzConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfig)(nil)).Elem()
+}
+
+func (o AuthzConfigPtrOutput) ToAuthzConfigPtrOutput() AuthzConfigPtrOutput {
+	return o
+}
+
+func (o AuthzConfigPtrOutput) ToAuthzConfigPtrOutputWithContext(ctx context.Context) AuthzConfigPtrOutput {
+	return o
+}
+
+func (o AuthzConfigPtrOutput) Elem() AuthzConfigOutput {
+	return o.ApplyT(func(v *AuthzConfig) AuthzConfig {
+		if v != nil {
+			return *v
+		}
+		var ret AuthzConfig
+		return ret
+	}).(AuthzConfigOutput)
+}
+
+func (o AuthzConfigPtrOutput) EntitiesJson() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EntitiesJson
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigPtrOutput) GroupClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.GroupClaimName
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigPtrOutput) GroupEntityType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.GroupEntityType
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigPtrOutput) Policies() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *AuthzConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Policies
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o AuthzConfigPtrOutput) PrimaryUpstreamProvider() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.PrimaryUpstreamProvider
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigPtrOutput) RoleClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.RoleClaimName
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigPtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Type
+	}).(pulumi.StringPtrOutput)
+}
+
 // Outgoing auth for one backend (or the default): `discovered` or an auth config.
 type BackendAuth struct {
 	// A reference to an MCPExternalAuthConfig in the group's namespace.
@@ -391,6 +1088,646 @@ func (o BackendAuthMapOutput) MapIndex(k pulumi.StringInput) BackendAuthOutput {
 	}).(BackendAuthOutput)
 }
 
+// Circuit breaker of `failureHandling` (off unless `enabled`).
+type CircuitBreakerConfig struct {
+	Enabled          *bool   `pulumi:"enabled"`
+	FailureThreshold *int    `pulumi:"failureThreshold"`
+	Timeout          *string `pulumi:"timeout"`
+}
+
+// CircuitBreakerConfigInput is an input type that accepts CircuitBreakerConfigArgs and CircuitBreakerConfigOutput values.
+// You can construct a concrete instance of `CircuitBreakerConfigInput` via:
+//
+//	CircuitBreakerConfigArgs{...}
+type CircuitBreakerConfigInput interface {
+	pulumi.Input
+
+	ToCircuitBreakerConfigOutput() CircuitBreakerConfigOutput
+	ToCircuitBreakerConfigOutputWithContext(context.Context) CircuitBreakerConfigOutput
+}
+
+// Circuit breaker of `failureHandling` (off unless `enabled`).
+type CircuitBreakerConfigArgs struct {
+	Enabled          *bool   `pulumi:"enabled"`
+	FailureThreshold *int    `pulumi:"failureThreshold"`
+	Timeout          *string `pulumi:"timeout"`
+}
+
+func (CircuitBreakerConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CircuitBreakerConfig)(nil)).Elem()
+}
+
+func (i CircuitBreakerConfigArgs) ToCircuitBreakerConfigOutput() CircuitBreakerConfigOutput {
+	return i.ToCircuitBreakerConfigOutputWithContext(context.Background())
+}
+
+func (i CircuitBreakerConfigArgs) ToCircuitBreakerConfigOutputWithContext(ctx context.Context) CircuitBreakerConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CircuitBreakerConfigOutput)
+}
+
+func (i CircuitBreakerConfigArgs) ToCircuitBreakerConfigPtrOutput() CircuitBreakerConfigPtrOutput {
+	return i.ToCircuitBreakerConfigPtrOutputWithContext(context.Background())
+}
+
+func (i CircuitBreakerConfigArgs) ToCircuitBreakerConfigPtrOutputWithContext(ctx context.Context) CircuitBreakerConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CircuitBreakerConfigOutput).ToCircuitBreakerConfigPtrOutputWithContext(ctx)
+}
+
+// CircuitBreakerConfigPtrInput is an input type that accepts CircuitBreakerConfigArgs, CircuitBreakerConfigPtr and CircuitBreakerConfigPtrOutput values.
+// You can construct a concrete instance of `CircuitBreakerConfigPtrInput` via:
+//
+//	        CircuitBreakerConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type CircuitBreakerConfigPtrInput interface {
+	pulumi.Input
+
+	ToCircuitBreakerConfigPtrOutput() CircuitBreakerConfigPtrOutput
+	ToCircuitBreakerConfigPtrOutputWithContext(context.Context) CircuitBreakerConfigPtrOutput
+}
+
+type circuitBreakerConfigPtrType CircuitBreakerConfigArgs
+
+func CircuitBreakerConfigPtr(v *CircuitBreakerConfigArgs) CircuitBreakerConfigPtrInput {
+	return (*circuitBreakerConfigPtrType)(v)
+}
+
+func (*circuitBreakerConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**CircuitBreakerConfig)(nil)).Elem()
+}
+
+func (i *circuitBreakerConfigPtrType) ToCircuitBreakerConfigPtrOutput() CircuitBreakerConfigPtrOutput {
+	return i.ToCircuitBreakerConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *circuitBreakerConfigPtrType) ToCircuitBreakerConfigPtrOutputWithContext(ctx context.Context) CircuitBreakerConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CircuitBreakerConfigPtrOutput)
+}
+
+// Circuit breaker of `failureHandling` (off unless `enabled`).
+type CircuitBreakerConfigOutput struct{ *pulumi.OutputState }
+
+func (CircuitBreakerConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CircuitBreakerConfig)(nil)).Elem()
+}
+
+func (o CircuitBreakerConfigOutput) ToCircuitBreakerConfigOutput() CircuitBreakerConfigOutput {
+	return o
+}
+
+func (o CircuitBreakerConfigOutput) ToCircuitBreakerConfigOutputWithContext(ctx context.Context) CircuitBreakerConfigOutput {
+	return o
+}
+
+func (o CircuitBreakerConfigOutput) ToCircuitBreakerConfigPtrOutput() CircuitBreakerConfigPtrOutput {
+	return o.ToCircuitBreakerConfigPtrOutputWithContext(context.Background())
+}
+
+func (o CircuitBreakerConfigOutput) ToCircuitBreakerConfigPtrOutputWithContext(ctx context.Context) CircuitBreakerConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CircuitBreakerConfig) *CircuitBreakerConfig {
+		return &v
+	}).(CircuitBreakerConfigPtrOutput)
+}
+
+func (o CircuitBreakerConfigOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CircuitBreakerConfig) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+func (o CircuitBreakerConfigOutput) FailureThreshold() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CircuitBreakerConfig) *int { return v.FailureThreshold }).(pulumi.IntPtrOutput)
+}
+
+func (o CircuitBreakerConfigOutput) Timeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CircuitBreakerConfig) *string { return v.Timeout }).(pulumi.StringPtrOutput)
+}
+
+type CircuitBreakerConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (CircuitBreakerConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CircuitBreakerConfig)(nil)).Elem()
+}
+
+func (o CircuitBreakerConfigPtrOutput) ToCircuitBreakerConfigPtrOutput() CircuitBreakerConfigPtrOutput {
+	return o
+}
+
+func (o CircuitBreakerConfigPtrOutput) ToCircuitBreakerConfigPtrOutputWithContext(ctx context.Context) CircuitBreakerConfigPtrOutput {
+	return o
+}
+
+func (o CircuitBreakerConfigPtrOutput) Elem() CircuitBreakerConfigOutput {
+	return o.ApplyT(func(v *CircuitBreakerConfig) CircuitBreakerConfig {
+		if v != nil {
+			return *v
+		}
+		var ret CircuitBreakerConfig
+		return ret
+	}).(CircuitBreakerConfigOutput)
+}
+
+func (o CircuitBreakerConfigPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *CircuitBreakerConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o CircuitBreakerConfigPtrOutput) FailureThreshold() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *CircuitBreakerConfig) *int {
+		if v == nil {
+			return nil
+		}
+		return v.FailureThreshold
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o CircuitBreakerConfigPtrOutput) Timeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CircuitBreakerConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Timeout
+	}).(pulumi.StringPtrOutput)
+}
+
+// vmcp's `codeMode` (CodeModeConfig): a scripting tool over the aggregated tools.
+type CodeMode struct {
+	Enabled                *bool   `pulumi:"enabled"`
+	ParallelMaxConcurrency *int    `pulumi:"parallelMaxConcurrency"`
+	StepLimit              *int    `pulumi:"stepLimit"`
+	ToolCallTimeout        *string `pulumi:"toolCallTimeout"`
+}
+
+// CodeModeInput is an input type that accepts CodeModeArgs and CodeModeOutput values.
+// You can construct a concrete instance of `CodeModeInput` via:
+//
+//	CodeModeArgs{...}
+type CodeModeInput interface {
+	pulumi.Input
+
+	ToCodeModeOutput() CodeModeOutput
+	ToCodeModeOutputWithContext(context.Context) CodeModeOutput
+}
+
+// vmcp's `codeMode` (CodeModeConfig): a scripting tool over the aggregated tools.
+type CodeModeArgs struct {
+	Enabled                *bool   `pulumi:"enabled"`
+	ParallelMaxConcurrency *int    `pulumi:"parallelMaxConcurrency"`
+	StepLimit              *int    `pulumi:"stepLimit"`
+	ToolCallTimeout        *string `pulumi:"toolCallTimeout"`
+}
+
+func (CodeModeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CodeMode)(nil)).Elem()
+}
+
+func (i CodeModeArgs) ToCodeModeOutput() CodeModeOutput {
+	return i.ToCodeModeOutputWithContext(context.Background())
+}
+
+func (i CodeModeArgs) ToCodeModeOutputWithContext(ctx context.Context) CodeModeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CodeModeOutput)
+}
+
+func (i CodeModeArgs) ToCodeModePtrOutput() CodeModePtrOutput {
+	return i.ToCodeModePtrOutputWithContext(context.Background())
+}
+
+func (i CodeModeArgs) ToCodeModePtrOutputWithContext(ctx context.Context) CodeModePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CodeModeOutput).ToCodeModePtrOutputWithContext(ctx)
+}
+
+// CodeModePtrInput is an input type that accepts CodeModeArgs, CodeModePtr and CodeModePtrOutput values.
+// You can construct a concrete instance of `CodeModePtrInput` via:
+//
+//	        CodeModeArgs{...}
+//
+//	or:
+//
+//	        nil
+type CodeModePtrInput interface {
+	pulumi.Input
+
+	ToCodeModePtrOutput() CodeModePtrOutput
+	ToCodeModePtrOutputWithContext(context.Context) CodeModePtrOutput
+}
+
+type codeModePtrType CodeModeArgs
+
+func CodeModePtr(v *CodeModeArgs) CodeModePtrInput {
+	return (*codeModePtrType)(v)
+}
+
+func (*codeModePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**CodeMode)(nil)).Elem()
+}
+
+func (i *codeModePtrType) ToCodeModePtrOutput() CodeModePtrOutput {
+	return i.ToCodeModePtrOutputWithContext(context.Background())
+}
+
+func (i *codeModePtrType) ToCodeModePtrOutputWithContext(ctx context.Context) CodeModePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CodeModePtrOutput)
+}
+
+// vmcp's `codeMode` (CodeModeConfig): a scripting tool over the aggregated tools.
+type CodeModeOutput struct{ *pulumi.OutputState }
+
+func (CodeModeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CodeMode)(nil)).Elem()
+}
+
+func (o CodeModeOutput) ToCodeModeOutput() CodeModeOutput {
+	return o
+}
+
+func (o CodeModeOutput) ToCodeModeOutputWithContext(ctx context.Context) CodeModeOutput {
+	return o
+}
+
+func (o CodeModeOutput) ToCodeModePtrOutput() CodeModePtrOutput {
+	return o.ToCodeModePtrOutputWithContext(context.Background())
+}
+
+func (o CodeModeOutput) ToCodeModePtrOutputWithContext(ctx context.Context) CodeModePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v CodeMode) *CodeMode {
+		return &v
+	}).(CodeModePtrOutput)
+}
+
+func (o CodeModeOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v CodeMode) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+func (o CodeModeOutput) ParallelMaxConcurrency() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CodeMode) *int { return v.ParallelMaxConcurrency }).(pulumi.IntPtrOutput)
+}
+
+func (o CodeModeOutput) StepLimit() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v CodeMode) *int { return v.StepLimit }).(pulumi.IntPtrOutput)
+}
+
+func (o CodeModeOutput) ToolCallTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CodeMode) *string { return v.ToolCallTimeout }).(pulumi.StringPtrOutput)
+}
+
+type CodeModePtrOutput struct{ *pulumi.OutputState }
+
+func (CodeModePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**CodeMode)(nil)).Elem()
+}
+
+func (o CodeModePtrOutput) ToCodeModePtrOutput() CodeModePtrOutput {
+	return o
+}
+
+func (o CodeModePtrOutput) ToCodeModePtrOutputWithContext(ctx context.Context) CodeModePtrOutput {
+	return o
+}
+
+func (o CodeModePtrOutput) Elem() CodeModeOutput {
+	return o.ApplyT(func(v *CodeMode) CodeMode {
+		if v != nil {
+			return *v
+		}
+		var ret CodeMode
+		return ret
+	}).(CodeModeOutput)
+}
+
+func (o CodeModePtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *CodeMode) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o CodeModePtrOutput) ParallelMaxConcurrency() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *CodeMode) *int {
+		if v == nil {
+			return nil
+		}
+		return v.ParallelMaxConcurrency
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o CodeModePtrOutput) StepLimit() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *CodeMode) *int {
+		if v == nil {
+			return nil
+		}
+		return v.StepLimit
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o CodeModePtrOutput) ToolCallTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *CodeMode) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ToolCallTimeout
+	}).(pulumi.StringPtrOutput)
+}
+
+// One composite tool (CompositeToolConfig): a named workflow of steps.
+type CompositeTool struct {
+	// Tool annotation fields to override (unset ones pass through).
+	Annotations *ToolAnnotationsOverride `pulumi:"annotations"`
+	Description *string                  `pulumi:"description"`
+	Name        string                   `pulumi:"name"`
+	// The output schema of a composite tool.
+	Output     *OutputConfig          `pulumi:"output"`
+	Parameters map[string]interface{} `pulumi:"parameters"`
+	// One step of a composite tool (WorkflowStepConfig).
+	Steps   []WorkflowStep `pulumi:"steps"`
+	Timeout *string        `pulumi:"timeout"`
+}
+
+// CompositeToolInput is an input type that accepts CompositeToolArgs and CompositeToolOutput values.
+// You can construct a concrete instance of `CompositeToolInput` via:
+//
+//	CompositeToolArgs{...}
+type CompositeToolInput interface {
+	pulumi.Input
+
+	ToCompositeToolOutput() CompositeToolOutput
+	ToCompositeToolOutputWithContext(context.Context) CompositeToolOutput
+}
+
+// One composite tool (CompositeToolConfig): a named workflow of steps.
+type CompositeToolArgs struct {
+	// Tool annotation fields to override (unset ones pass through).
+	Annotations *ToolAnnotationsOverrideArgs `pulumi:"annotations"`
+	Description *string                      `pulumi:"description"`
+	Name        string                       `pulumi:"name"`
+	// The output schema of a composite tool.
+	Output     *OutputConfigArgs      `pulumi:"output"`
+	Parameters map[string]interface{} `pulumi:"parameters"`
+	// One step of a composite tool (WorkflowStepConfig).
+	Steps   []WorkflowStepArgs `pulumi:"steps"`
+	Timeout *string            `pulumi:"timeout"`
+}
+
+func (CompositeToolArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CompositeTool)(nil)).Elem()
+}
+
+func (i CompositeToolArgs) ToCompositeToolOutput() CompositeToolOutput {
+	return i.ToCompositeToolOutputWithContext(context.Background())
+}
+
+func (i CompositeToolArgs) ToCompositeToolOutputWithContext(ctx context.Context) CompositeToolOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CompositeToolOutput)
+}
+
+// CompositeToolArrayInput is an input type that accepts CompositeToolArray and CompositeToolArrayOutput values.
+// You can construct a concrete instance of `CompositeToolArrayInput` via:
+//
+//	CompositeToolArray{ CompositeToolArgs{...} }
+type CompositeToolArrayInput interface {
+	pulumi.Input
+
+	ToCompositeToolArrayOutput() CompositeToolArrayOutput
+	ToCompositeToolArrayOutputWithContext(context.Context) CompositeToolArrayOutput
+}
+
+type CompositeToolArray []CompositeToolInput
+
+func (CompositeToolArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CompositeTool)(nil)).Elem()
+}
+
+func (i CompositeToolArray) ToCompositeToolArrayOutput() CompositeToolArrayOutput {
+	return i.ToCompositeToolArrayOutputWithContext(context.Background())
+}
+
+func (i CompositeToolArray) ToCompositeToolArrayOutputWithContext(ctx context.Context) CompositeToolArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CompositeToolArrayOutput)
+}
+
+// One composite tool (CompositeToolConfig): a named workflow of steps.
+type CompositeToolOutput struct{ *pulumi.OutputState }
+
+func (CompositeToolOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CompositeTool)(nil)).Elem()
+}
+
+func (o CompositeToolOutput) ToCompositeToolOutput() CompositeToolOutput {
+	return o
+}
+
+func (o CompositeToolOutput) ToCompositeToolOutputWithContext(ctx context.Context) CompositeToolOutput {
+	return o
+}
+
+// Tool annotation fields to override (unset ones pass through).
+func (o CompositeToolOutput) Annotations() ToolAnnotationsOverridePtrOutput {
+	return o.ApplyT(func(v CompositeTool) *ToolAnnotationsOverride { return v.Annotations }).(ToolAnnotationsOverridePtrOutput)
+}
+
+func (o CompositeToolOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CompositeTool) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+func (o CompositeToolOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CompositeTool) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The output schema of a composite tool.
+func (o CompositeToolOutput) Output() OutputConfigPtrOutput {
+	return o.ApplyT(func(v CompositeTool) *OutputConfig { return v.Output }).(OutputConfigPtrOutput)
+}
+
+func (o CompositeToolOutput) Parameters() pulumi.MapOutput {
+	return o.ApplyT(func(v CompositeTool) map[string]interface{} { return v.Parameters }).(pulumi.MapOutput)
+}
+
+// One step of a composite tool (WorkflowStepConfig).
+func (o CompositeToolOutput) Steps() WorkflowStepArrayOutput {
+	return o.ApplyT(func(v CompositeTool) []WorkflowStep { return v.Steps }).(WorkflowStepArrayOutput)
+}
+
+func (o CompositeToolOutput) Timeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v CompositeTool) *string { return v.Timeout }).(pulumi.StringPtrOutput)
+}
+
+type CompositeToolArrayOutput struct{ *pulumi.OutputState }
+
+func (CompositeToolArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CompositeTool)(nil)).Elem()
+}
+
+func (o CompositeToolArrayOutput) ToCompositeToolArrayOutput() CompositeToolArrayOutput {
+	return o
+}
+
+func (o CompositeToolArrayOutput) ToCompositeToolArrayOutputWithContext(ctx context.Context) CompositeToolArrayOutput {
+	return o
+}
+
+func (o CompositeToolArrayOutput) Index(i pulumi.IntInput) CompositeToolOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CompositeTool {
+		return vs[0].([]CompositeTool)[vs[1].(int)]
+	}).(CompositeToolOutput)
+}
+
+// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+type ConflictResolutionConfig struct {
+	PrefixFormat  *string  `pulumi:"prefixFormat"`
+	PriorityOrder []string `pulumi:"priorityOrder"`
+}
+
+// ConflictResolutionConfigInput is an input type that accepts ConflictResolutionConfigArgs and ConflictResolutionConfigOutput values.
+// You can construct a concrete instance of `ConflictResolutionConfigInput` via:
+//
+//	ConflictResolutionConfigArgs{...}
+type ConflictResolutionConfigInput interface {
+	pulumi.Input
+
+	ToConflictResolutionConfigOutput() ConflictResolutionConfigOutput
+	ToConflictResolutionConfigOutputWithContext(context.Context) ConflictResolutionConfigOutput
+}
+
+// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+type ConflictResolutionConfigArgs struct {
+	PrefixFormat  *string  `pulumi:"prefixFormat"`
+	PriorityOrder []string `pulumi:"priorityOrder"`
+}
+
+func (ConflictResolutionConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConflictResolutionConfig)(nil)).Elem()
+}
+
+func (i ConflictResolutionConfigArgs) ToConflictResolutionConfigOutput() ConflictResolutionConfigOutput {
+	return i.ToConflictResolutionConfigOutputWithContext(context.Background())
+}
+
+func (i ConflictResolutionConfigArgs) ToConflictResolutionConfigOutputWithContext(ctx context.Context) ConflictResolutionConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConflictResolutionConfigOutput)
+}
+
+func (i ConflictResolutionConfigArgs) ToConflictResolutionConfigPtrOutput() ConflictResolutionConfigPtrOutput {
+	return i.ToConflictResolutionConfigPtrOutputWithContext(context.Background())
+}
+
+func (i ConflictResolutionConfigArgs) ToConflictResolutionConfigPtrOutputWithContext(ctx context.Context) ConflictResolutionConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConflictResolutionConfigOutput).ToConflictResolutionConfigPtrOutputWithContext(ctx)
+}
+
+// ConflictResolutionConfigPtrInput is an input type that accepts ConflictResolutionConfigArgs, ConflictResolutionConfigPtr and ConflictResolutionConfigPtrOutput values.
+// You can construct a concrete instance of `ConflictResolutionConfigPtrInput` via:
+//
+//	        ConflictResolutionConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type ConflictResolutionConfigPtrInput interface {
+	pulumi.Input
+
+	ToConflictResolutionConfigPtrOutput() ConflictResolutionConfigPtrOutput
+	ToConflictResolutionConfigPtrOutputWithContext(context.Context) ConflictResolutionConfigPtrOutput
+}
+
+type conflictResolutionConfigPtrType ConflictResolutionConfigArgs
+
+func ConflictResolutionConfigPtr(v *ConflictResolutionConfigArgs) ConflictResolutionConfigPtrInput {
+	return (*conflictResolutionConfigPtrType)(v)
+}
+
+func (*conflictResolutionConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ConflictResolutionConfig)(nil)).Elem()
+}
+
+func (i *conflictResolutionConfigPtrType) ToConflictResolutionConfigPtrOutput() ConflictResolutionConfigPtrOutput {
+	return i.ToConflictResolutionConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *conflictResolutionConfigPtrType) ToConflictResolutionConfigPtrOutputWithContext(ctx context.Context) ConflictResolutionConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ConflictResolutionConfigPtrOutput)
+}
+
+// Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+type ConflictResolutionConfigOutput struct{ *pulumi.OutputState }
+
+func (ConflictResolutionConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ConflictResolutionConfig)(nil)).Elem()
+}
+
+func (o ConflictResolutionConfigOutput) ToConflictResolutionConfigOutput() ConflictResolutionConfigOutput {
+	return o
+}
+
+func (o ConflictResolutionConfigOutput) ToConflictResolutionConfigOutputWithContext(ctx context.Context) ConflictResolutionConfigOutput {
+	return o
+}
+
+func (o ConflictResolutionConfigOutput) ToConflictResolutionConfigPtrOutput() ConflictResolutionConfigPtrOutput {
+	return o.ToConflictResolutionConfigPtrOutputWithContext(context.Background())
+}
+
+func (o ConflictResolutionConfigOutput) ToConflictResolutionConfigPtrOutputWithContext(ctx context.Context) ConflictResolutionConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ConflictResolutionConfig) *ConflictResolutionConfig {
+		return &v
+	}).(ConflictResolutionConfigPtrOutput)
+}
+
+func (o ConflictResolutionConfigOutput) PrefixFormat() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ConflictResolutionConfig) *string { return v.PrefixFormat }).(pulumi.StringPtrOutput)
+}
+
+func (o ConflictResolutionConfigOutput) PriorityOrder() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ConflictResolutionConfig) []string { return v.PriorityOrder }).(pulumi.StringArrayOutput)
+}
+
+type ConflictResolutionConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (ConflictResolutionConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ConflictResolutionConfig)(nil)).Elem()
+}
+
+func (o ConflictResolutionConfigPtrOutput) ToConflictResolutionConfigPtrOutput() ConflictResolutionConfigPtrOutput {
+	return o
+}
+
+func (o ConflictResolutionConfigPtrOutput) ToConflictResolutionConfigPtrOutputWithContext(ctx context.Context) ConflictResolutionConfigPtrOutput {
+	return o
+}
+
+func (o ConflictResolutionConfigPtrOutput) Elem() ConflictResolutionConfigOutput {
+	return o.ApplyT(func(v *ConflictResolutionConfig) ConflictResolutionConfig {
+		if v != nil {
+			return *v
+		}
+		var ret ConflictResolutionConfig
+		return ret
+	}).(ConflictResolutionConfigOutput)
+}
+
+func (o ConflictResolutionConfigPtrOutput) PrefixFormat() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ConflictResolutionConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.PrefixFormat
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o ConflictResolutionConfigPtrOutput) PriorityOrder() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ConflictResolutionConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.PriorityOrder
+	}).(pulumi.StringArrayOutput)
+}
+
 // A backend written to config.yaml.
 type DiscoveredBackend struct {
 	// Outgoing auth strategy, when the backend has one.
@@ -491,6 +1828,142 @@ func (o DiscoveredBackendArrayOutput) Index(i pulumi.IntInput) DiscoveredBackend
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) DiscoveredBackend {
 		return vs[0].([]DiscoveredBackend)[vs[1].(int)]
 	}).(DiscoveredBackendOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+type ElicitationResponseConfig struct {
+	Action *string `pulumi:"action"`
+}
+
+// ElicitationResponseConfigInput is an input type that accepts ElicitationResponseConfigArgs and ElicitationResponseConfigOutput values.
+// You can construct a concrete instance of `ElicitationResponseConfigInput` via:
+//
+//	ElicitationResponseConfigArgs{...}
+type ElicitationResponseConfigInput interface {
+	pulumi.Input
+
+	ToElicitationResponseConfigOutput() ElicitationResponseConfigOutput
+	ToElicitationResponseConfigOutputWithContext(context.Context) ElicitationResponseConfigOutput
+}
+
+// What to do when the user declines or cancels an elicitation.
+type ElicitationResponseConfigArgs struct {
+	Action *string `pulumi:"action"`
+}
+
+func (ElicitationResponseConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ElicitationResponseConfig)(nil)).Elem()
+}
+
+func (i ElicitationResponseConfigArgs) ToElicitationResponseConfigOutput() ElicitationResponseConfigOutput {
+	return i.ToElicitationResponseConfigOutputWithContext(context.Background())
+}
+
+func (i ElicitationResponseConfigArgs) ToElicitationResponseConfigOutputWithContext(ctx context.Context) ElicitationResponseConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ElicitationResponseConfigOutput)
+}
+
+func (i ElicitationResponseConfigArgs) ToElicitationResponseConfigPtrOutput() ElicitationResponseConfigPtrOutput {
+	return i.ToElicitationResponseConfigPtrOutputWithContext(context.Background())
+}
+
+func (i ElicitationResponseConfigArgs) ToElicitationResponseConfigPtrOutputWithContext(ctx context.Context) ElicitationResponseConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ElicitationResponseConfigOutput).ToElicitationResponseConfigPtrOutputWithContext(ctx)
+}
+
+// ElicitationResponseConfigPtrInput is an input type that accepts ElicitationResponseConfigArgs, ElicitationResponseConfigPtr and ElicitationResponseConfigPtrOutput values.
+// You can construct a concrete instance of `ElicitationResponseConfigPtrInput` via:
+//
+//	        ElicitationResponseConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type ElicitationResponseConfigPtrInput interface {
+	pulumi.Input
+
+	ToElicitationResponseConfigPtrOutput() ElicitationResponseConfigPtrOutput
+	ToElicitationResponseConfigPtrOutputWithContext(context.Context) ElicitationResponseConfigPtrOutput
+}
+
+type elicitationResponseConfigPtrType ElicitationResponseConfigArgs
+
+func ElicitationResponseConfigPtr(v *ElicitationResponseConfigArgs) ElicitationResponseConfigPtrInput {
+	return (*elicitationResponseConfigPtrType)(v)
+}
+
+func (*elicitationResponseConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ElicitationResponseConfig)(nil)).Elem()
+}
+
+func (i *elicitationResponseConfigPtrType) ToElicitationResponseConfigPtrOutput() ElicitationResponseConfigPtrOutput {
+	return i.ToElicitationResponseConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *elicitationResponseConfigPtrType) ToElicitationResponseConfigPtrOutputWithContext(ctx context.Context) ElicitationResponseConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ElicitationResponseConfigPtrOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+type ElicitationResponseConfigOutput struct{ *pulumi.OutputState }
+
+func (ElicitationResponseConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ElicitationResponseConfig)(nil)).Elem()
+}
+
+func (o ElicitationResponseConfigOutput) ToElicitationResponseConfigOutput() ElicitationResponseConfigOutput {
+	return o
+}
+
+func (o ElicitationResponseConfigOutput) ToElicitationResponseConfigOutputWithContext(ctx context.Context) ElicitationResponseConfigOutput {
+	return o
+}
+
+func (o ElicitationResponseConfigOutput) ToElicitationResponseConfigPtrOutput() ElicitationResponseConfigPtrOutput {
+	return o.ToElicitationResponseConfigPtrOutputWithContext(context.Background())
+}
+
+func (o ElicitationResponseConfigOutput) ToElicitationResponseConfigPtrOutputWithContext(ctx context.Context) ElicitationResponseConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ElicitationResponseConfig) *ElicitationResponseConfig {
+		return &v
+	}).(ElicitationResponseConfigPtrOutput)
+}
+
+func (o ElicitationResponseConfigOutput) Action() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ElicitationResponseConfig) *string { return v.Action }).(pulumi.StringPtrOutput)
+}
+
+type ElicitationResponseConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (ElicitationResponseConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ElicitationResponseConfig)(nil)).Elem()
+}
+
+func (o ElicitationResponseConfigPtrOutput) ToElicitationResponseConfigPtrOutput() ElicitationResponseConfigPtrOutput {
+	return o
+}
+
+func (o ElicitationResponseConfigPtrOutput) ToElicitationResponseConfigPtrOutputWithContext(ctx context.Context) ElicitationResponseConfigPtrOutput {
+	return o
+}
+
+func (o ElicitationResponseConfigPtrOutput) Elem() ElicitationResponseConfigOutput {
+	return o.ApplyT(func(v *ElicitationResponseConfig) ElicitationResponseConfig {
+		if v != nil {
+			return *v
+		}
+		var ret ElicitationResponseConfig
+		return ret
+	}).(ElicitationResponseConfigOutput)
+}
+
+func (o ElicitationResponseConfigPtrOutput) Action() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ElicitationResponseConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Action
+	}).(pulumi.StringPtrOutput)
 }
 
 // A reference to an MCPExternalAuthConfig in the group's namespace.
@@ -629,11 +2102,228 @@ func (o ExternalAuthConfigNamePtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+// Health checks, partial failures and the circuit breaker.
+type FailureHandlingConfig struct {
+	// Circuit breaker of `failureHandling` (off unless `enabled`).
+	CircuitBreaker          *CircuitBreakerConfig `pulumi:"circuitBreaker"`
+	HealthCheckInterval     *string               `pulumi:"healthCheckInterval"`
+	HealthCheckTimeout      *string               `pulumi:"healthCheckTimeout"`
+	PartialFailureMode      *string               `pulumi:"partialFailureMode"`
+	StatusReportingInterval *string               `pulumi:"statusReportingInterval"`
+	UnhealthyThreshold      *int                  `pulumi:"unhealthyThreshold"`
+}
+
+// FailureHandlingConfigInput is an input type that accepts FailureHandlingConfigArgs and FailureHandlingConfigOutput values.
+// You can construct a concrete instance of `FailureHandlingConfigInput` via:
+//
+//	FailureHandlingConfigArgs{...}
+type FailureHandlingConfigInput interface {
+	pulumi.Input
+
+	ToFailureHandlingConfigOutput() FailureHandlingConfigOutput
+	ToFailureHandlingConfigOutputWithContext(context.Context) FailureHandlingConfigOutput
+}
+
+// Health checks, partial failures and the circuit breaker.
+type FailureHandlingConfigArgs struct {
+	// Circuit breaker of `failureHandling` (off unless `enabled`).
+	CircuitBreaker          *CircuitBreakerConfigArgs `pulumi:"circuitBreaker"`
+	HealthCheckInterval     *string                   `pulumi:"healthCheckInterval"`
+	HealthCheckTimeout      *string                   `pulumi:"healthCheckTimeout"`
+	PartialFailureMode      *string                   `pulumi:"partialFailureMode"`
+	StatusReportingInterval *string                   `pulumi:"statusReportingInterval"`
+	UnhealthyThreshold      *int                      `pulumi:"unhealthyThreshold"`
+}
+
+func (FailureHandlingConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*FailureHandlingConfig)(nil)).Elem()
+}
+
+func (i FailureHandlingConfigArgs) ToFailureHandlingConfigOutput() FailureHandlingConfigOutput {
+	return i.ToFailureHandlingConfigOutputWithContext(context.Background())
+}
+
+func (i FailureHandlingConfigArgs) ToFailureHandlingConfigOutputWithContext(ctx context.Context) FailureHandlingConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FailureHandlingConfigOutput)
+}
+
+func (i FailureHandlingConfigArgs) ToFailureHandlingConfigPtrOutput() FailureHandlingConfigPtrOutput {
+	return i.ToFailureHandlingConfigPtrOutputWithContext(context.Background())
+}
+
+func (i FailureHandlingConfigArgs) ToFailureHandlingConfigPtrOutputWithContext(ctx context.Context) FailureHandlingConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FailureHandlingConfigOutput).ToFailureHandlingConfigPtrOutputWithContext(ctx)
+}
+
+// FailureHandlingConfigPtrInput is an input type that accepts FailureHandlingConfigArgs, FailureHandlingConfigPtr and FailureHandlingConfigPtrOutput values.
+// You can construct a concrete instance of `FailureHandlingConfigPtrInput` via:
+//
+//	        FailureHandlingConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type FailureHandlingConfigPtrInput interface {
+	pulumi.Input
+
+	ToFailureHandlingConfigPtrOutput() FailureHandlingConfigPtrOutput
+	ToFailureHandlingConfigPtrOutputWithContext(context.Context) FailureHandlingConfigPtrOutput
+}
+
+type failureHandlingConfigPtrType FailureHandlingConfigArgs
+
+func FailureHandlingConfigPtr(v *FailureHandlingConfigArgs) FailureHandlingConfigPtrInput {
+	return (*failureHandlingConfigPtrType)(v)
+}
+
+func (*failureHandlingConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**FailureHandlingConfig)(nil)).Elem()
+}
+
+func (i *failureHandlingConfigPtrType) ToFailureHandlingConfigPtrOutput() FailureHandlingConfigPtrOutput {
+	return i.ToFailureHandlingConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *failureHandlingConfigPtrType) ToFailureHandlingConfigPtrOutputWithContext(ctx context.Context) FailureHandlingConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(FailureHandlingConfigPtrOutput)
+}
+
+// Health checks, partial failures and the circuit breaker.
+type FailureHandlingConfigOutput struct{ *pulumi.OutputState }
+
+func (FailureHandlingConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*FailureHandlingConfig)(nil)).Elem()
+}
+
+func (o FailureHandlingConfigOutput) ToFailureHandlingConfigOutput() FailureHandlingConfigOutput {
+	return o
+}
+
+func (o FailureHandlingConfigOutput) ToFailureHandlingConfigOutputWithContext(ctx context.Context) FailureHandlingConfigOutput {
+	return o
+}
+
+func (o FailureHandlingConfigOutput) ToFailureHandlingConfigPtrOutput() FailureHandlingConfigPtrOutput {
+	return o.ToFailureHandlingConfigPtrOutputWithContext(context.Background())
+}
+
+func (o FailureHandlingConfigOutput) ToFailureHandlingConfigPtrOutputWithContext(ctx context.Context) FailureHandlingConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v FailureHandlingConfig) *FailureHandlingConfig {
+		return &v
+	}).(FailureHandlingConfigPtrOutput)
+}
+
+// Circuit breaker of `failureHandling` (off unless `enabled`).
+func (o FailureHandlingConfigOutput) CircuitBreaker() CircuitBreakerConfigPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *CircuitBreakerConfig { return v.CircuitBreaker }).(CircuitBreakerConfigPtrOutput)
+}
+
+func (o FailureHandlingConfigOutput) HealthCheckInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *string { return v.HealthCheckInterval }).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigOutput) HealthCheckTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *string { return v.HealthCheckTimeout }).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigOutput) PartialFailureMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *string { return v.PartialFailureMode }).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigOutput) StatusReportingInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *string { return v.StatusReportingInterval }).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigOutput) UnhealthyThreshold() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v FailureHandlingConfig) *int { return v.UnhealthyThreshold }).(pulumi.IntPtrOutput)
+}
+
+type FailureHandlingConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (FailureHandlingConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**FailureHandlingConfig)(nil)).Elem()
+}
+
+func (o FailureHandlingConfigPtrOutput) ToFailureHandlingConfigPtrOutput() FailureHandlingConfigPtrOutput {
+	return o
+}
+
+func (o FailureHandlingConfigPtrOutput) ToFailureHandlingConfigPtrOutputWithContext(ctx context.Context) FailureHandlingConfigPtrOutput {
+	return o
+}
+
+func (o FailureHandlingConfigPtrOutput) Elem() FailureHandlingConfigOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) FailureHandlingConfig {
+		if v != nil {
+			return *v
+		}
+		var ret FailureHandlingConfig
+		return ret
+	}).(FailureHandlingConfigOutput)
+}
+
+// Circuit breaker of `failureHandling` (off unless `enabled`).
+func (o FailureHandlingConfigPtrOutput) CircuitBreaker() CircuitBreakerConfigPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *CircuitBreakerConfig {
+		if v == nil {
+			return nil
+		}
+		return v.CircuitBreaker
+	}).(CircuitBreakerConfigPtrOutput)
+}
+
+func (o FailureHandlingConfigPtrOutput) HealthCheckInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.HealthCheckInterval
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigPtrOutput) HealthCheckTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.HealthCheckTimeout
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigPtrOutput) PartialFailureMode() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.PartialFailureMode
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigPtrOutput) StatusReportingInterval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.StatusReportingInterval
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o FailureHandlingConfigPtrOutput) UnhealthyThreshold() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *FailureHandlingConfig) *int {
+		if v == nil {
+			return nil
+		}
+		return v.UnhealthyThreshold
+	}).(pulumi.IntPtrOutput)
+}
+
+// vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
 type IncomingAuth struct {
-	Authz map[string]interface{} `pulumi:"authz"`
-	Oidc  map[string]interface{} `pulumi:"oidc"`
-	Type  *IncomingAuthType      `pulumi:"type"`
+	// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+	Authz *AuthzConfig `pulumi:"authz"`
+	// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+	Oidc *OIDCConfig `pulumi:"oidc"`
+	Type *string     `pulumi:"type"`
 }
 
 // IncomingAuthInput is an input type that accepts IncomingAuthArgs and IncomingAuthOutput values.
@@ -647,11 +2337,13 @@ type IncomingAuthInput interface {
 	ToIncomingAuthOutputWithContext(context.Context) IncomingAuthOutput
 }
 
-// Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+// vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
 type IncomingAuthArgs struct {
-	Authz map[string]interface{} `pulumi:"authz"`
-	Oidc  map[string]interface{} `pulumi:"oidc"`
-	Type  *IncomingAuthType      `pulumi:"type"`
+	// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+	Authz *AuthzConfigArgs `pulumi:"authz"`
+	// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+	Oidc *OIDCConfigArgs `pulumi:"oidc"`
+	Type *string         `pulumi:"type"`
 }
 
 func (IncomingAuthArgs) ElementType() reflect.Type {
@@ -707,7 +2399,7 @@ func (i *incomingAuthPtrType) ToIncomingAuthPtrOutputWithContext(ctx context.Con
 	return pulumi.ToOutputWithContext(ctx, i).(IncomingAuthPtrOutput)
 }
 
-// Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+// vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
 type IncomingAuthOutput struct{ *pulumi.OutputState }
 
 func (IncomingAuthOutput) ElementType() reflect.Type {
@@ -732,16 +2424,18 @@ func (o IncomingAuthOutput) ToIncomingAuthPtrOutputWithContext(ctx context.Conte
 	}).(IncomingAuthPtrOutput)
 }
 
-func (o IncomingAuthOutput) Authz() pulumi.MapOutput {
-	return o.ApplyT(func(v IncomingAuth) map[string]interface{} { return v.Authz }).(pulumi.MapOutput)
+// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+func (o IncomingAuthOutput) Authz() AuthzConfigPtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *AuthzConfig { return v.Authz }).(AuthzConfigPtrOutput)
 }
 
-func (o IncomingAuthOutput) Oidc() pulumi.MapOutput {
-	return o.ApplyT(func(v IncomingAuth) map[string]interface{} { return v.Oidc }).(pulumi.MapOutput)
+// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+func (o IncomingAuthOutput) Oidc() OIDCConfigPtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *OIDCConfig { return v.Oidc }).(OIDCConfigPtrOutput)
 }
 
-func (o IncomingAuthOutput) Type() IncomingAuthTypePtrOutput {
-	return o.ApplyT(func(v IncomingAuth) *IncomingAuthType { return v.Type }).(IncomingAuthTypePtrOutput)
+func (o IncomingAuthOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *string { return v.Type }).(pulumi.StringPtrOutput)
 }
 
 type IncomingAuthPtrOutput struct{ *pulumi.OutputState }
@@ -768,31 +2462,33 @@ func (o IncomingAuthPtrOutput) Elem() IncomingAuthOutput {
 	}).(IncomingAuthOutput)
 }
 
-func (o IncomingAuthPtrOutput) Authz() pulumi.MapOutput {
-	return o.ApplyT(func(v *IncomingAuth) map[string]interface{} {
+// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+func (o IncomingAuthPtrOutput) Authz() AuthzConfigPtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *AuthzConfig {
 		if v == nil {
 			return nil
 		}
 		return v.Authz
-	}).(pulumi.MapOutput)
+	}).(AuthzConfigPtrOutput)
 }
 
-func (o IncomingAuthPtrOutput) Oidc() pulumi.MapOutput {
-	return o.ApplyT(func(v *IncomingAuth) map[string]interface{} {
+// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+func (o IncomingAuthPtrOutput) Oidc() OIDCConfigPtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *OIDCConfig {
 		if v == nil {
 			return nil
 		}
 		return v.Oidc
-	}).(pulumi.MapOutput)
+	}).(OIDCConfigPtrOutput)
 }
 
-func (o IncomingAuthPtrOutput) Type() IncomingAuthTypePtrOutput {
-	return o.ApplyT(func(v *IncomingAuth) *IncomingAuthType {
+func (o IncomingAuthPtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *string {
 		if v == nil {
 			return nil
 		}
 		return v.Type
-	}).(IncomingAuthTypePtrOutput)
+	}).(pulumi.StringPtrOutput)
 }
 
 // A label selector: `matchLabels` and `matchExpressions`.
@@ -1055,6 +2751,157 @@ func (o LabelSelectorRequirementArrayOutput) Index(i pulumi.IntInput) LabelSelec
 	}).(LabelSelectorRequirementOutput)
 }
 
+// Which backends vmcp subscribes to for list_changed notifications.
+type ListChangedConfig struct {
+	DisabledWorkloads []string `pulumi:"disabledWorkloads"`
+	Enabled           *bool    `pulumi:"enabled"`
+}
+
+// ListChangedConfigInput is an input type that accepts ListChangedConfigArgs and ListChangedConfigOutput values.
+// You can construct a concrete instance of `ListChangedConfigInput` via:
+//
+//	ListChangedConfigArgs{...}
+type ListChangedConfigInput interface {
+	pulumi.Input
+
+	ToListChangedConfigOutput() ListChangedConfigOutput
+	ToListChangedConfigOutputWithContext(context.Context) ListChangedConfigOutput
+}
+
+// Which backends vmcp subscribes to for list_changed notifications.
+type ListChangedConfigArgs struct {
+	DisabledWorkloads []string `pulumi:"disabledWorkloads"`
+	Enabled           *bool    `pulumi:"enabled"`
+}
+
+func (ListChangedConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ListChangedConfig)(nil)).Elem()
+}
+
+func (i ListChangedConfigArgs) ToListChangedConfigOutput() ListChangedConfigOutput {
+	return i.ToListChangedConfigOutputWithContext(context.Background())
+}
+
+func (i ListChangedConfigArgs) ToListChangedConfigOutputWithContext(ctx context.Context) ListChangedConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ListChangedConfigOutput)
+}
+
+func (i ListChangedConfigArgs) ToListChangedConfigPtrOutput() ListChangedConfigPtrOutput {
+	return i.ToListChangedConfigPtrOutputWithContext(context.Background())
+}
+
+func (i ListChangedConfigArgs) ToListChangedConfigPtrOutputWithContext(ctx context.Context) ListChangedConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ListChangedConfigOutput).ToListChangedConfigPtrOutputWithContext(ctx)
+}
+
+// ListChangedConfigPtrInput is an input type that accepts ListChangedConfigArgs, ListChangedConfigPtr and ListChangedConfigPtrOutput values.
+// You can construct a concrete instance of `ListChangedConfigPtrInput` via:
+//
+//	        ListChangedConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type ListChangedConfigPtrInput interface {
+	pulumi.Input
+
+	ToListChangedConfigPtrOutput() ListChangedConfigPtrOutput
+	ToListChangedConfigPtrOutputWithContext(context.Context) ListChangedConfigPtrOutput
+}
+
+type listChangedConfigPtrType ListChangedConfigArgs
+
+func ListChangedConfigPtr(v *ListChangedConfigArgs) ListChangedConfigPtrInput {
+	return (*listChangedConfigPtrType)(v)
+}
+
+func (*listChangedConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ListChangedConfig)(nil)).Elem()
+}
+
+func (i *listChangedConfigPtrType) ToListChangedConfigPtrOutput() ListChangedConfigPtrOutput {
+	return i.ToListChangedConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *listChangedConfigPtrType) ToListChangedConfigPtrOutputWithContext(ctx context.Context) ListChangedConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ListChangedConfigPtrOutput)
+}
+
+// Which backends vmcp subscribes to for list_changed notifications.
+type ListChangedConfigOutput struct{ *pulumi.OutputState }
+
+func (ListChangedConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ListChangedConfig)(nil)).Elem()
+}
+
+func (o ListChangedConfigOutput) ToListChangedConfigOutput() ListChangedConfigOutput {
+	return o
+}
+
+func (o ListChangedConfigOutput) ToListChangedConfigOutputWithContext(ctx context.Context) ListChangedConfigOutput {
+	return o
+}
+
+func (o ListChangedConfigOutput) ToListChangedConfigPtrOutput() ListChangedConfigPtrOutput {
+	return o.ToListChangedConfigPtrOutputWithContext(context.Background())
+}
+
+func (o ListChangedConfigOutput) ToListChangedConfigPtrOutputWithContext(ctx context.Context) ListChangedConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ListChangedConfig) *ListChangedConfig {
+		return &v
+	}).(ListChangedConfigPtrOutput)
+}
+
+func (o ListChangedConfigOutput) DisabledWorkloads() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ListChangedConfig) []string { return v.DisabledWorkloads }).(pulumi.StringArrayOutput)
+}
+
+func (o ListChangedConfigOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ListChangedConfig) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+type ListChangedConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (ListChangedConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ListChangedConfig)(nil)).Elem()
+}
+
+func (o ListChangedConfigPtrOutput) ToListChangedConfigPtrOutput() ListChangedConfigPtrOutput {
+	return o
+}
+
+func (o ListChangedConfigPtrOutput) ToListChangedConfigPtrOutputWithContext(ctx context.Context) ListChangedConfigPtrOutput {
+	return o
+}
+
+func (o ListChangedConfigPtrOutput) Elem() ListChangedConfigOutput {
+	return o.ApplyT(func(v *ListChangedConfig) ListChangedConfig {
+		if v != nil {
+			return *v
+		}
+		var ret ListChangedConfig
+		return ret
+	}).(ListChangedConfigOutput)
+}
+
+func (o ListChangedConfigPtrOutput) DisabledWorkloads() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ListChangedConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.DisabledWorkloads
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o ListChangedConfigPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ListChangedConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
 // Node affinity; its terms are left to the API server to check.
 type NodeAffinity struct {
 	PreferredDuringSchedulingIgnoredDuringExecution []map[string]interface{} `pulumi:"preferredDuringSchedulingIgnoredDuringExecution"`
@@ -1206,6 +3053,500 @@ func (o NodeAffinityPtrOutput) RequiredDuringSchedulingIgnoredDuringExecution() 
 		}
 		return v.RequiredDuringSchedulingIgnoredDuringExecution
 	}).(pulumi.MapOutput)
+}
+
+// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+type OIDCConfig struct {
+	Audience                        *string  `pulumi:"audience"`
+	CaBundlePath                    *string  `pulumi:"caBundlePath"`
+	ClientId                        *string  `pulumi:"clientId"`
+	ClientSecretEnv                 *string  `pulumi:"clientSecretEnv"`
+	InsecureAllowHttp               *bool    `pulumi:"insecureAllowHttp"`
+	IntrospectionUrl                *string  `pulumi:"introspectionUrl"`
+	Issuer                          *string  `pulumi:"issuer"`
+	JwksAllowPrivateIp              *bool    `pulumi:"jwksAllowPrivateIp"`
+	JwksUrl                         *string  `pulumi:"jwksUrl"`
+	ProtectedResourceAllowPrivateIp *bool    `pulumi:"protectedResourceAllowPrivateIp"`
+	Resource                        *string  `pulumi:"resource"`
+	Scopes                          []string `pulumi:"scopes"`
+}
+
+// OIDCConfigInput is an input type that accepts OIDCConfigArgs and OIDCConfigOutput values.
+// You can construct a concrete instance of `OIDCConfigInput` via:
+//
+//	OIDCConfigArgs{...}
+type OIDCConfigInput interface {
+	pulumi.Input
+
+	ToOIDCConfigOutput() OIDCConfigOutput
+	ToOIDCConfigOutputWithContext(context.Context) OIDCConfigOutput
+}
+
+// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+type OIDCConfigArgs struct {
+	Audience                        *string  `pulumi:"audience"`
+	CaBundlePath                    *string  `pulumi:"caBundlePath"`
+	ClientId                        *string  `pulumi:"clientId"`
+	ClientSecretEnv                 *string  `pulumi:"clientSecretEnv"`
+	InsecureAllowHttp               *bool    `pulumi:"insecureAllowHttp"`
+	IntrospectionUrl                *string  `pulumi:"introspectionUrl"`
+	Issuer                          *string  `pulumi:"issuer"`
+	JwksAllowPrivateIp              *bool    `pulumi:"jwksAllowPrivateIp"`
+	JwksUrl                         *string  `pulumi:"jwksUrl"`
+	ProtectedResourceAllowPrivateIp *bool    `pulumi:"protectedResourceAllowPrivateIp"`
+	Resource                        *string  `pulumi:"resource"`
+	Scopes                          []string `pulumi:"scopes"`
+}
+
+func (OIDCConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OIDCConfig)(nil)).Elem()
+}
+
+func (i OIDCConfigArgs) ToOIDCConfigOutput() OIDCConfigOutput {
+	return i.ToOIDCConfigOutputWithContext(context.Background())
+}
+
+func (i OIDCConfigArgs) ToOIDCConfigOutputWithContext(ctx context.Context) OIDCConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigOutput)
+}
+
+func (i OIDCConfigArgs) ToOIDCConfigPtrOutput() OIDCConfigPtrOutput {
+	return i.ToOIDCConfigPtrOutputWithContext(context.Background())
+}
+
+func (i OIDCConfigArgs) ToOIDCConfigPtrOutputWithContext(ctx context.Context) OIDCConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigOutput).ToOIDCConfigPtrOutputWithContext(ctx)
+}
+
+// OIDCConfigPtrInput is an input type that accepts OIDCConfigArgs, OIDCConfigPtr and OIDCConfigPtrOutput values.
+// You can construct a concrete instance of `OIDCConfigPtrInput` via:
+//
+//	        OIDCConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type OIDCConfigPtrInput interface {
+	pulumi.Input
+
+	ToOIDCConfigPtrOutput() OIDCConfigPtrOutput
+	ToOIDCConfigPtrOutputWithContext(context.Context) OIDCConfigPtrOutput
+}
+
+type oidcconfigPtrType OIDCConfigArgs
+
+func OIDCConfigPtr(v *OIDCConfigArgs) OIDCConfigPtrInput {
+	return (*oidcconfigPtrType)(v)
+}
+
+func (*oidcconfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**OIDCConfig)(nil)).Elem()
+}
+
+func (i *oidcconfigPtrType) ToOIDCConfigPtrOutput() OIDCConfigPtrOutput {
+	return i.ToOIDCConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *oidcconfigPtrType) ToOIDCConfigPtrOutputWithContext(ctx context.Context) OIDCConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigPtrOutput)
+}
+
+// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+type OIDCConfigOutput struct{ *pulumi.OutputState }
+
+func (OIDCConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OIDCConfig)(nil)).Elem()
+}
+
+func (o OIDCConfigOutput) ToOIDCConfigOutput() OIDCConfigOutput {
+	return o
+}
+
+func (o OIDCConfigOutput) ToOIDCConfigOutputWithContext(ctx context.Context) OIDCConfigOutput {
+	return o
+}
+
+func (o OIDCConfigOutput) ToOIDCConfigPtrOutput() OIDCConfigPtrOutput {
+	return o.ToOIDCConfigPtrOutputWithContext(context.Background())
+}
+
+func (o OIDCConfigOutput) ToOIDCConfigPtrOutputWithContext(ctx context.Context) OIDCConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OIDCConfig) *OIDCConfig {
+		return &v
+	}).(OIDCConfigPtrOutput)
+}
+
+func (o OIDCConfigOutput) Audience() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.Audience }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) CaBundlePath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.CaBundlePath }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) ClientId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.ClientId }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) ClientSecretEnv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.ClientSecretEnv }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) InsecureAllowHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *bool { return v.InsecureAllowHttp }).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigOutput) IntrospectionUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.IntrospectionUrl }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.Issuer }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) JwksAllowPrivateIp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *bool { return v.JwksAllowPrivateIp }).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigOutput) JwksUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.JwksUrl }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) ProtectedResourceAllowPrivateIp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *bool { return v.ProtectedResourceAllowPrivateIp }).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigOutput) Resource() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfig) *string { return v.Resource }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigOutput) Scopes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v OIDCConfig) []string { return v.Scopes }).(pulumi.StringArrayOutput)
+}
+
+type OIDCConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (OIDCConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OIDCConfig)(nil)).Elem()
+}
+
+func (o OIDCConfigPtrOutput) ToOIDCConfigPtrOutput() OIDCConfigPtrOutput {
+	return o
+}
+
+func (o OIDCConfigPtrOutput) ToOIDCConfigPtrOutputWithContext(ctx context.Context) OIDCConfigPtrOutput {
+	return o
+}
+
+func (o OIDCConfigPtrOutput) Elem() OIDCConfigOutput {
+	return o.ApplyT(func(v *OIDCConfig) OIDCConfig {
+		if v != nil {
+			return *v
+		}
+		var ret OIDCConfig
+		return ret
+	}).(OIDCConfigOutput)
+}
+
+func (o OIDCConfigPtrOutput) Audience() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Audience
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) CaBundlePath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CaBundlePath
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) ClientId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ClientId
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) ClientSecretEnv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ClientSecretEnv
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) InsecureAllowHttp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.InsecureAllowHttp
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) IntrospectionUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.IntrospectionUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) Issuer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Issuer
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) JwksAllowPrivateIp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.JwksAllowPrivateIp
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) JwksUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.JwksUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) ProtectedResourceAllowPrivateIp() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ProtectedResourceAllowPrivateIp
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) Resource() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Resource
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigPtrOutput) Scopes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *OIDCConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Scopes
+	}).(pulumi.StringArrayOutput)
+}
+
+// vmcp's `operational` (OperationalConfig); unset fields take vmcp's defaults.
+type Operational struct {
+	// Health checks, partial failures and the circuit breaker.
+	FailureHandling *FailureHandlingConfig `pulumi:"failureHandling"`
+	// Which backends vmcp subscribes to for list_changed notifications.
+	ListChanged *ListChangedConfig `pulumi:"listChanged"`
+	LogLevel    *string            `pulumi:"logLevel"`
+	// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+	Timeouts *TimeoutConfig `pulumi:"timeouts"`
+}
+
+// OperationalInput is an input type that accepts OperationalArgs and OperationalOutput values.
+// You can construct a concrete instance of `OperationalInput` via:
+//
+//	OperationalArgs{...}
+type OperationalInput interface {
+	pulumi.Input
+
+	ToOperationalOutput() OperationalOutput
+	ToOperationalOutputWithContext(context.Context) OperationalOutput
+}
+
+// vmcp's `operational` (OperationalConfig); unset fields take vmcp's defaults.
+type OperationalArgs struct {
+	// Health checks, partial failures and the circuit breaker.
+	FailureHandling *FailureHandlingConfigArgs `pulumi:"failureHandling"`
+	// Which backends vmcp subscribes to for list_changed notifications.
+	ListChanged *ListChangedConfigArgs `pulumi:"listChanged"`
+	LogLevel    *string                `pulumi:"logLevel"`
+	// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+	Timeouts *TimeoutConfigArgs `pulumi:"timeouts"`
+}
+
+func (OperationalArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Operational)(nil)).Elem()
+}
+
+func (i OperationalArgs) ToOperationalOutput() OperationalOutput {
+	return i.ToOperationalOutputWithContext(context.Background())
+}
+
+func (i OperationalArgs) ToOperationalOutputWithContext(ctx context.Context) OperationalOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OperationalOutput)
+}
+
+func (i OperationalArgs) ToOperationalPtrOutput() OperationalPtrOutput {
+	return i.ToOperationalPtrOutputWithContext(context.Background())
+}
+
+func (i OperationalArgs) ToOperationalPtrOutputWithContext(ctx context.Context) OperationalPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OperationalOutput).ToOperationalPtrOutputWithContext(ctx)
+}
+
+// OperationalPtrInput is an input type that accepts OperationalArgs, OperationalPtr and OperationalPtrOutput values.
+// You can construct a concrete instance of `OperationalPtrInput` via:
+//
+//	        OperationalArgs{...}
+//
+//	or:
+//
+//	        nil
+type OperationalPtrInput interface {
+	pulumi.Input
+
+	ToOperationalPtrOutput() OperationalPtrOutput
+	ToOperationalPtrOutputWithContext(context.Context) OperationalPtrOutput
+}
+
+type operationalPtrType OperationalArgs
+
+func OperationalPtr(v *OperationalArgs) OperationalPtrInput {
+	return (*operationalPtrType)(v)
+}
+
+func (*operationalPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Operational)(nil)).Elem()
+}
+
+func (i *operationalPtrType) ToOperationalPtrOutput() OperationalPtrOutput {
+	return i.ToOperationalPtrOutputWithContext(context.Background())
+}
+
+func (i *operationalPtrType) ToOperationalPtrOutputWithContext(ctx context.Context) OperationalPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OperationalPtrOutput)
+}
+
+// vmcp's `operational` (OperationalConfig); unset fields take vmcp's defaults.
+type OperationalOutput struct{ *pulumi.OutputState }
+
+func (OperationalOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Operational)(nil)).Elem()
+}
+
+func (o OperationalOutput) ToOperationalOutput() OperationalOutput {
+	return o
+}
+
+func (o OperationalOutput) ToOperationalOutputWithContext(ctx context.Context) OperationalOutput {
+	return o
+}
+
+func (o OperationalOutput) ToOperationalPtrOutput() OperationalPtrOutput {
+	return o.ToOperationalPtrOutputWithContext(context.Background())
+}
+
+func (o OperationalOutput) ToOperationalPtrOutputWithContext(ctx context.Context) OperationalPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Operational) *Operational {
+		return &v
+	}).(OperationalPtrOutput)
+}
+
+// Health checks, partial failures and the circuit breaker.
+func (o OperationalOutput) FailureHandling() FailureHandlingConfigPtrOutput {
+	return o.ApplyT(func(v Operational) *FailureHandlingConfig { return v.FailureHandling }).(FailureHandlingConfigPtrOutput)
+}
+
+// Which backends vmcp subscribes to for list_changed notifications.
+func (o OperationalOutput) ListChanged() ListChangedConfigPtrOutput {
+	return o.ApplyT(func(v Operational) *ListChangedConfig { return v.ListChanged }).(ListChangedConfigPtrOutput)
+}
+
+func (o OperationalOutput) LogLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Operational) *string { return v.LogLevel }).(pulumi.StringPtrOutput)
+}
+
+// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+func (o OperationalOutput) Timeouts() TimeoutConfigPtrOutput {
+	return o.ApplyT(func(v Operational) *TimeoutConfig { return v.Timeouts }).(TimeoutConfigPtrOutput)
+}
+
+type OperationalPtrOutput struct{ *pulumi.OutputState }
+
+func (OperationalPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Operational)(nil)).Elem()
+}
+
+func (o OperationalPtrOutput) ToOperationalPtrOutput() OperationalPtrOutput {
+	return o
+}
+
+func (o OperationalPtrOutput) ToOperationalPtrOutputWithContext(ctx context.Context) OperationalPtrOutput {
+	return o
+}
+
+func (o OperationalPtrOutput) Elem() OperationalOutput {
+	return o.ApplyT(func(v *Operational) Operational {
+		if v != nil {
+			return *v
+		}
+		var ret Operational
+		return ret
+	}).(OperationalOutput)
+}
+
+// Health checks, partial failures and the circuit breaker.
+func (o OperationalPtrOutput) FailureHandling() FailureHandlingConfigPtrOutput {
+	return o.ApplyT(func(v *Operational) *FailureHandlingConfig {
+		if v == nil {
+			return nil
+		}
+		return v.FailureHandling
+	}).(FailureHandlingConfigPtrOutput)
+}
+
+// Which backends vmcp subscribes to for list_changed notifications.
+func (o OperationalPtrOutput) ListChanged() ListChangedConfigPtrOutput {
+	return o.ApplyT(func(v *Operational) *ListChangedConfig {
+		if v == nil {
+			return nil
+		}
+		return v.ListChanged
+	}).(ListChangedConfigPtrOutput)
+}
+
+func (o OperationalPtrOutput) LogLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Operational) *string {
+		if v == nil {
+			return nil
+		}
+		return v.LogLevel
+	}).(pulumi.StringPtrOutput)
+}
+
+// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+func (o OperationalPtrOutput) Timeouts() TimeoutConfigPtrOutput {
+	return o.ApplyT(func(v *Operational) *TimeoutConfig {
+		if v == nil {
+			return nil
+		}
+		return v.Timeouts
+	}).(TimeoutConfigPtrOutput)
 }
 
 // vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
@@ -1365,6 +3706,282 @@ func (o OutgoingAuthPtrOutput) Default() BackendAuthPtrOutput {
 		}
 		return v.Default
 	}).(BackendAuthPtrOutput)
+}
+
+// The output schema of a composite tool.
+type OutputConfig struct {
+	// One property of a composite tool's output (type and description required by vmcp).
+	Properties map[string]OutputProperty `pulumi:"properties"`
+	Required   []string                  `pulumi:"required"`
+}
+
+// OutputConfigInput is an input type that accepts OutputConfigArgs and OutputConfigOutput values.
+// You can construct a concrete instance of `OutputConfigInput` via:
+//
+//	OutputConfigArgs{...}
+type OutputConfigInput interface {
+	pulumi.Input
+
+	ToOutputConfigOutput() OutputConfigOutput
+	ToOutputConfigOutputWithContext(context.Context) OutputConfigOutput
+}
+
+// The output schema of a composite tool.
+type OutputConfigArgs struct {
+	// One property of a composite tool's output (type and description required by vmcp).
+	Properties map[string]OutputPropertyArgs `pulumi:"properties"`
+	Required   []string                      `pulumi:"required"`
+}
+
+func (OutputConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OutputConfig)(nil)).Elem()
+}
+
+func (i OutputConfigArgs) ToOutputConfigOutput() OutputConfigOutput {
+	return i.ToOutputConfigOutputWithContext(context.Background())
+}
+
+func (i OutputConfigArgs) ToOutputConfigOutputWithContext(ctx context.Context) OutputConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OutputConfigOutput)
+}
+
+func (i OutputConfigArgs) ToOutputConfigPtrOutput() OutputConfigPtrOutput {
+	return i.ToOutputConfigPtrOutputWithContext(context.Background())
+}
+
+func (i OutputConfigArgs) ToOutputConfigPtrOutputWithContext(ctx context.Context) OutputConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OutputConfigOutput).ToOutputConfigPtrOutputWithContext(ctx)
+}
+
+// OutputConfigPtrInput is an input type that accepts OutputConfigArgs, OutputConfigPtr and OutputConfigPtrOutput values.
+// You can construct a concrete instance of `OutputConfigPtrInput` via:
+//
+//	        OutputConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type OutputConfigPtrInput interface {
+	pulumi.Input
+
+	ToOutputConfigPtrOutput() OutputConfigPtrOutput
+	ToOutputConfigPtrOutputWithContext(context.Context) OutputConfigPtrOutput
+}
+
+type outputConfigPtrType OutputConfigArgs
+
+func OutputConfigPtr(v *OutputConfigArgs) OutputConfigPtrInput {
+	return (*outputConfigPtrType)(v)
+}
+
+func (*outputConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**OutputConfig)(nil)).Elem()
+}
+
+func (i *outputConfigPtrType) ToOutputConfigPtrOutput() OutputConfigPtrOutput {
+	return i.ToOutputConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *outputConfigPtrType) ToOutputConfigPtrOutputWithContext(ctx context.Context) OutputConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OutputConfigPtrOutput)
+}
+
+// The output schema of a composite tool.
+type OutputConfigOutput struct{ *pulumi.OutputState }
+
+func (OutputConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OutputConfig)(nil)).Elem()
+}
+
+func (o OutputConfigOutput) ToOutputConfigOutput() OutputConfigOutput {
+	return o
+}
+
+func (o OutputConfigOutput) ToOutputConfigOutputWithContext(ctx context.Context) OutputConfigOutput {
+	return o
+}
+
+func (o OutputConfigOutput) ToOutputConfigPtrOutput() OutputConfigPtrOutput {
+	return o.ToOutputConfigPtrOutputWithContext(context.Background())
+}
+
+func (o OutputConfigOutput) ToOutputConfigPtrOutputWithContext(ctx context.Context) OutputConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OutputConfig) *OutputConfig {
+		return &v
+	}).(OutputConfigPtrOutput)
+}
+
+// One property of a composite tool's output (type and description required by vmcp).
+func (o OutputConfigOutput) Properties() OutputPropertyMapOutput {
+	return o.ApplyT(func(v OutputConfig) map[string]OutputProperty { return v.Properties }).(OutputPropertyMapOutput)
+}
+
+func (o OutputConfigOutput) Required() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v OutputConfig) []string { return v.Required }).(pulumi.StringArrayOutput)
+}
+
+type OutputConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (OutputConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OutputConfig)(nil)).Elem()
+}
+
+func (o OutputConfigPtrOutput) ToOutputConfigPtrOutput() OutputConfigPtrOutput {
+	return o
+}
+
+func (o OutputConfigPtrOutput) ToOutputConfigPtrOutputWithContext(ctx context.Context) OutputConfigPtrOutput {
+	return o
+}
+
+func (o OutputConfigPtrOutput) Elem() OutputConfigOutput {
+	return o.ApplyT(func(v *OutputConfig) OutputConfig {
+		if v != nil {
+			return *v
+		}
+		var ret OutputConfig
+		return ret
+	}).(OutputConfigOutput)
+}
+
+// One property of a composite tool's output (type and description required by vmcp).
+func (o OutputConfigPtrOutput) Properties() OutputPropertyMapOutput {
+	return o.ApplyT(func(v *OutputConfig) map[string]OutputProperty {
+		if v == nil {
+			return nil
+		}
+		return v.Properties
+	}).(OutputPropertyMapOutput)
+}
+
+func (o OutputConfigPtrOutput) Required() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *OutputConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Required
+	}).(pulumi.StringArrayOutput)
+}
+
+// One property of a composite tool's output (type and description required by vmcp).
+type OutputProperty struct {
+	Default     interface{}               `pulumi:"default"`
+	Description *string                   `pulumi:"description"`
+	Properties  map[string]OutputProperty `pulumi:"properties"`
+	Type        string                    `pulumi:"type"`
+	Value       *string                   `pulumi:"value"`
+}
+
+// OutputPropertyInput is an input type that accepts OutputPropertyArgs and OutputPropertyOutput values.
+// You can construct a concrete instance of `OutputPropertyInput` via:
+//
+//	OutputPropertyArgs{...}
+type OutputPropertyInput interface {
+	pulumi.Input
+
+	ToOutputPropertyOutput() OutputPropertyOutput
+	ToOutputPropertyOutputWithContext(context.Context) OutputPropertyOutput
+}
+
+// One property of a composite tool's output (type and description required by vmcp).
+type OutputPropertyArgs struct {
+	Default     interface{}                   `pulumi:"default"`
+	Description *string                       `pulumi:"description"`
+	Properties  map[string]OutputPropertyArgs `pulumi:"properties"`
+	Type        string                        `pulumi:"type"`
+	Value       *string                       `pulumi:"value"`
+}
+
+func (OutputPropertyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OutputProperty)(nil)).Elem()
+}
+
+func (i OutputPropertyArgs) ToOutputPropertyOutput() OutputPropertyOutput {
+	return i.ToOutputPropertyOutputWithContext(context.Background())
+}
+
+func (i OutputPropertyArgs) ToOutputPropertyOutputWithContext(ctx context.Context) OutputPropertyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OutputPropertyOutput)
+}
+
+// OutputPropertyMapInput is an input type that accepts OutputPropertyMap and OutputPropertyMapOutput values.
+// You can construct a concrete instance of `OutputPropertyMapInput` via:
+//
+//	OutputPropertyMap{ "key": OutputPropertyArgs{...} }
+type OutputPropertyMapInput interface {
+	pulumi.Input
+
+	ToOutputPropertyMapOutput() OutputPropertyMapOutput
+	ToOutputPropertyMapOutputWithContext(context.Context) OutputPropertyMapOutput
+}
+
+type OutputPropertyMap map[string]OutputPropertyInput
+
+func (OutputPropertyMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]OutputProperty)(nil)).Elem()
+}
+
+func (i OutputPropertyMap) ToOutputPropertyMapOutput() OutputPropertyMapOutput {
+	return i.ToOutputPropertyMapOutputWithContext(context.Background())
+}
+
+func (i OutputPropertyMap) ToOutputPropertyMapOutputWithContext(ctx context.Context) OutputPropertyMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OutputPropertyMapOutput)
+}
+
+// One property of a composite tool's output (type and description required by vmcp).
+type OutputPropertyOutput struct{ *pulumi.OutputState }
+
+func (OutputPropertyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OutputProperty)(nil)).Elem()
+}
+
+func (o OutputPropertyOutput) ToOutputPropertyOutput() OutputPropertyOutput {
+	return o
+}
+
+func (o OutputPropertyOutput) ToOutputPropertyOutputWithContext(ctx context.Context) OutputPropertyOutput {
+	return o
+}
+
+func (o OutputPropertyOutput) Default() pulumi.AnyOutput {
+	return o.ApplyT(func(v OutputProperty) interface{} { return v.Default }).(pulumi.AnyOutput)
+}
+
+func (o OutputPropertyOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OutputProperty) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+func (o OutputPropertyOutput) Properties() OutputPropertyMapOutput {
+	return o.ApplyT(func(v OutputProperty) map[string]OutputProperty { return v.Properties }).(OutputPropertyMapOutput)
+}
+
+func (o OutputPropertyOutput) Type() pulumi.StringOutput {
+	return o.ApplyT(func(v OutputProperty) string { return v.Type }).(pulumi.StringOutput)
+}
+
+func (o OutputPropertyOutput) Value() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OutputProperty) *string { return v.Value }).(pulumi.StringPtrOutput)
+}
+
+type OutputPropertyMapOutput struct{ *pulumi.OutputState }
+
+func (OutputPropertyMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]OutputProperty)(nil)).Elem()
+}
+
+func (o OutputPropertyMapOutput) ToOutputPropertyMapOutput() OutputPropertyMapOutput {
+	return o
+}
+
+func (o OutputPropertyMapOutput) ToOutputPropertyMapOutputWithContext(ctx context.Context) OutputPropertyMapOutput {
+	return o
+}
+
+func (o OutputPropertyMapOutput) MapIndex(k pulumi.StringInput) OutputPropertyOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) OutputProperty {
+		return vs[0].(map[string]OutputProperty)[vs[1].(string)]
+	}).(OutputPropertyOutput)
 }
 
 // Pod affinity or anti-affinity; its terms are left to the API server to check.
@@ -1684,6 +4301,157 @@ func (o PodDisruptionBudgetPtrOutput) MinAvailable() pulumi.AnyOutput {
 	}).(pulumi.AnyOutput)
 }
 
+// `spec.podTemplateSpec`: a pod template patch, strategic-merged onto the generated one.
+type PodTemplateSpec struct {
+	Metadata map[string]interface{} `pulumi:"metadata"`
+	Spec     map[string]interface{} `pulumi:"spec"`
+}
+
+// PodTemplateSpecInput is an input type that accepts PodTemplateSpecArgs and PodTemplateSpecOutput values.
+// You can construct a concrete instance of `PodTemplateSpecInput` via:
+//
+//	PodTemplateSpecArgs{...}
+type PodTemplateSpecInput interface {
+	pulumi.Input
+
+	ToPodTemplateSpecOutput() PodTemplateSpecOutput
+	ToPodTemplateSpecOutputWithContext(context.Context) PodTemplateSpecOutput
+}
+
+// `spec.podTemplateSpec`: a pod template patch, strategic-merged onto the generated one.
+type PodTemplateSpecArgs struct {
+	Metadata map[string]interface{} `pulumi:"metadata"`
+	Spec     map[string]interface{} `pulumi:"spec"`
+}
+
+func (PodTemplateSpecArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PodTemplateSpec)(nil)).Elem()
+}
+
+func (i PodTemplateSpecArgs) ToPodTemplateSpecOutput() PodTemplateSpecOutput {
+	return i.ToPodTemplateSpecOutputWithContext(context.Background())
+}
+
+func (i PodTemplateSpecArgs) ToPodTemplateSpecOutputWithContext(ctx context.Context) PodTemplateSpecOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodTemplateSpecOutput)
+}
+
+func (i PodTemplateSpecArgs) ToPodTemplateSpecPtrOutput() PodTemplateSpecPtrOutput {
+	return i.ToPodTemplateSpecPtrOutputWithContext(context.Background())
+}
+
+func (i PodTemplateSpecArgs) ToPodTemplateSpecPtrOutputWithContext(ctx context.Context) PodTemplateSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodTemplateSpecOutput).ToPodTemplateSpecPtrOutputWithContext(ctx)
+}
+
+// PodTemplateSpecPtrInput is an input type that accepts PodTemplateSpecArgs, PodTemplateSpecPtr and PodTemplateSpecPtrOutput values.
+// You can construct a concrete instance of `PodTemplateSpecPtrInput` via:
+//
+//	        PodTemplateSpecArgs{...}
+//
+//	or:
+//
+//	        nil
+type PodTemplateSpecPtrInput interface {
+	pulumi.Input
+
+	ToPodTemplateSpecPtrOutput() PodTemplateSpecPtrOutput
+	ToPodTemplateSpecPtrOutputWithContext(context.Context) PodTemplateSpecPtrOutput
+}
+
+type podTemplateSpecPtrType PodTemplateSpecArgs
+
+func PodTemplateSpecPtr(v *PodTemplateSpecArgs) PodTemplateSpecPtrInput {
+	return (*podTemplateSpecPtrType)(v)
+}
+
+func (*podTemplateSpecPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**PodTemplateSpec)(nil)).Elem()
+}
+
+func (i *podTemplateSpecPtrType) ToPodTemplateSpecPtrOutput() PodTemplateSpecPtrOutput {
+	return i.ToPodTemplateSpecPtrOutputWithContext(context.Background())
+}
+
+func (i *podTemplateSpecPtrType) ToPodTemplateSpecPtrOutputWithContext(ctx context.Context) PodTemplateSpecPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodTemplateSpecPtrOutput)
+}
+
+// `spec.podTemplateSpec`: a pod template patch, strategic-merged onto the generated one.
+type PodTemplateSpecOutput struct{ *pulumi.OutputState }
+
+func (PodTemplateSpecOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PodTemplateSpec)(nil)).Elem()
+}
+
+func (o PodTemplateSpecOutput) ToPodTemplateSpecOutput() PodTemplateSpecOutput {
+	return o
+}
+
+func (o PodTemplateSpecOutput) ToPodTemplateSpecOutputWithContext(ctx context.Context) PodTemplateSpecOutput {
+	return o
+}
+
+func (o PodTemplateSpecOutput) ToPodTemplateSpecPtrOutput() PodTemplateSpecPtrOutput {
+	return o.ToPodTemplateSpecPtrOutputWithContext(context.Background())
+}
+
+func (o PodTemplateSpecOutput) ToPodTemplateSpecPtrOutputWithContext(ctx context.Context) PodTemplateSpecPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v PodTemplateSpec) *PodTemplateSpec {
+		return &v
+	}).(PodTemplateSpecPtrOutput)
+}
+
+func (o PodTemplateSpecOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v PodTemplateSpec) map[string]interface{} { return v.Metadata }).(pulumi.MapOutput)
+}
+
+func (o PodTemplateSpecOutput) Spec() pulumi.MapOutput {
+	return o.ApplyT(func(v PodTemplateSpec) map[string]interface{} { return v.Spec }).(pulumi.MapOutput)
+}
+
+type PodTemplateSpecPtrOutput struct{ *pulumi.OutputState }
+
+func (PodTemplateSpecPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**PodTemplateSpec)(nil)).Elem()
+}
+
+func (o PodTemplateSpecPtrOutput) ToPodTemplateSpecPtrOutput() PodTemplateSpecPtrOutput {
+	return o
+}
+
+func (o PodTemplateSpecPtrOutput) ToPodTemplateSpecPtrOutputWithContext(ctx context.Context) PodTemplateSpecPtrOutput {
+	return o
+}
+
+func (o PodTemplateSpecPtrOutput) Elem() PodTemplateSpecOutput {
+	return o.ApplyT(func(v *PodTemplateSpec) PodTemplateSpec {
+		if v != nil {
+			return *v
+		}
+		var ret PodTemplateSpec
+		return ret
+	}).(PodTemplateSpecOutput)
+}
+
+func (o PodTemplateSpecPtrOutput) Metadata() pulumi.MapOutput {
+	return o.ApplyT(func(v *PodTemplateSpec) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Metadata
+	}).(pulumi.MapOutput)
+}
+
+func (o PodTemplateSpecPtrOutput) Spec() pulumi.MapOutput {
+	return o.ApplyT(func(v *PodTemplateSpec) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Spec
+	}).(pulumi.MapOutput)
+}
+
 // Container `resources`; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
 type Resources struct {
 	Limits   map[string]string `pulumi:"limits"`
@@ -1895,6 +4663,338 @@ func (o SkippedBackendArrayOutput) Index(i pulumi.IntInput) SkippedBackendOutput
 	}).(SkippedBackendOutput)
 }
 
+// A step's `onError`: abort (default), continue or retry.
+type StepErrorHandling struct {
+	Action     *string `pulumi:"action"`
+	RetryCount *int    `pulumi:"retryCount"`
+	RetryDelay *string `pulumi:"retryDelay"`
+}
+
+// StepErrorHandlingInput is an input type that accepts StepErrorHandlingArgs and StepErrorHandlingOutput values.
+// You can construct a concrete instance of `StepErrorHandlingInput` via:
+//
+//	StepErrorHandlingArgs{...}
+type StepErrorHandlingInput interface {
+	pulumi.Input
+
+	ToStepErrorHandlingOutput() StepErrorHandlingOutput
+	ToStepErrorHandlingOutputWithContext(context.Context) StepErrorHandlingOutput
+}
+
+// A step's `onError`: abort (default), continue or retry.
+type StepErrorHandlingArgs struct {
+	Action     *string `pulumi:"action"`
+	RetryCount *int    `pulumi:"retryCount"`
+	RetryDelay *string `pulumi:"retryDelay"`
+}
+
+func (StepErrorHandlingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*StepErrorHandling)(nil)).Elem()
+}
+
+func (i StepErrorHandlingArgs) ToStepErrorHandlingOutput() StepErrorHandlingOutput {
+	return i.ToStepErrorHandlingOutputWithContext(context.Background())
+}
+
+func (i StepErrorHandlingArgs) ToStepErrorHandlingOutputWithContext(ctx context.Context) StepErrorHandlingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StepErrorHandlingOutput)
+}
+
+func (i StepErrorHandlingArgs) ToStepErrorHandlingPtrOutput() StepErrorHandlingPtrOutput {
+	return i.ToStepErrorHandlingPtrOutputWithContext(context.Background())
+}
+
+func (i StepErrorHandlingArgs) ToStepErrorHandlingPtrOutputWithContext(ctx context.Context) StepErrorHandlingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StepErrorHandlingOutput).ToStepErrorHandlingPtrOutputWithContext(ctx)
+}
+
+// StepErrorHandlingPtrInput is an input type that accepts StepErrorHandlingArgs, StepErrorHandlingPtr and StepErrorHandlingPtrOutput values.
+// You can construct a concrete instance of `StepErrorHandlingPtrInput` via:
+//
+//	        StepErrorHandlingArgs{...}
+//
+//	or:
+//
+//	        nil
+type StepErrorHandlingPtrInput interface {
+	pulumi.Input
+
+	ToStepErrorHandlingPtrOutput() StepErrorHandlingPtrOutput
+	ToStepErrorHandlingPtrOutputWithContext(context.Context) StepErrorHandlingPtrOutput
+}
+
+type stepErrorHandlingPtrType StepErrorHandlingArgs
+
+func StepErrorHandlingPtr(v *StepErrorHandlingArgs) StepErrorHandlingPtrInput {
+	return (*stepErrorHandlingPtrType)(v)
+}
+
+func (*stepErrorHandlingPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**StepErrorHandling)(nil)).Elem()
+}
+
+func (i *stepErrorHandlingPtrType) ToStepErrorHandlingPtrOutput() StepErrorHandlingPtrOutput {
+	return i.ToStepErrorHandlingPtrOutputWithContext(context.Background())
+}
+
+func (i *stepErrorHandlingPtrType) ToStepErrorHandlingPtrOutputWithContext(ctx context.Context) StepErrorHandlingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StepErrorHandlingPtrOutput)
+}
+
+// A step's `onError`: abort (default), continue or retry.
+type StepErrorHandlingOutput struct{ *pulumi.OutputState }
+
+func (StepErrorHandlingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*StepErrorHandling)(nil)).Elem()
+}
+
+func (o StepErrorHandlingOutput) ToStepErrorHandlingOutput() StepErrorHandlingOutput {
+	return o
+}
+
+func (o StepErrorHandlingOutput) ToStepErrorHandlingOutputWithContext(ctx context.Context) StepErrorHandlingOutput {
+	return o
+}
+
+func (o StepErrorHandlingOutput) ToStepErrorHandlingPtrOutput() StepErrorHandlingPtrOutput {
+	return o.ToStepErrorHandlingPtrOutputWithContext(context.Background())
+}
+
+func (o StepErrorHandlingOutput) ToStepErrorHandlingPtrOutputWithContext(ctx context.Context) StepErrorHandlingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v StepErrorHandling) *StepErrorHandling {
+		return &v
+	}).(StepErrorHandlingPtrOutput)
+}
+
+func (o StepErrorHandlingOutput) Action() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v StepErrorHandling) *string { return v.Action }).(pulumi.StringPtrOutput)
+}
+
+func (o StepErrorHandlingOutput) RetryCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v StepErrorHandling) *int { return v.RetryCount }).(pulumi.IntPtrOutput)
+}
+
+func (o StepErrorHandlingOutput) RetryDelay() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v StepErrorHandling) *string { return v.RetryDelay }).(pulumi.StringPtrOutput)
+}
+
+type StepErrorHandlingPtrOutput struct{ *pulumi.OutputState }
+
+func (StepErrorHandlingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**StepErrorHandling)(nil)).Elem()
+}
+
+func (o StepErrorHandlingPtrOutput) ToStepErrorHandlingPtrOutput() StepErrorHandlingPtrOutput {
+	return o
+}
+
+func (o StepErrorHandlingPtrOutput) ToStepErrorHandlingPtrOutputWithContext(ctx context.Context) StepErrorHandlingPtrOutput {
+	return o
+}
+
+func (o StepErrorHandlingPtrOutput) Elem() StepErrorHandlingOutput {
+	return o.ApplyT(func(v *StepErrorHandling) StepErrorHandling {
+		if v != nil {
+			return *v
+		}
+		var ret StepErrorHandling
+		return ret
+	}).(StepErrorHandlingOutput)
+}
+
+func (o StepErrorHandlingPtrOutput) Action() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *StepErrorHandling) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Action
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o StepErrorHandlingPtrOutput) RetryCount() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *StepErrorHandling) *int {
+		if v == nil {
+			return nil
+		}
+		return v.RetryCount
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o StepErrorHandlingPtrOutput) RetryDelay() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *StepErrorHandling) *string {
+		if v == nil {
+			return nil
+		}
+		return v.RetryDelay
+	}).(pulumi.StringPtrOutput)
+}
+
+// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+type TimeoutConfig struct {
+	BackendInit *string           `pulumi:"backendInit"`
+	Default     *string           `pulumi:"default"`
+	PerWorkload map[string]string `pulumi:"perWorkload"`
+}
+
+// TimeoutConfigInput is an input type that accepts TimeoutConfigArgs and TimeoutConfigOutput values.
+// You can construct a concrete instance of `TimeoutConfigInput` via:
+//
+//	TimeoutConfigArgs{...}
+type TimeoutConfigInput interface {
+	pulumi.Input
+
+	ToTimeoutConfigOutput() TimeoutConfigOutput
+	ToTimeoutConfigOutputWithContext(context.Context) TimeoutConfigOutput
+}
+
+// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+type TimeoutConfigArgs struct {
+	BackendInit *string           `pulumi:"backendInit"`
+	Default     *string           `pulumi:"default"`
+	PerWorkload map[string]string `pulumi:"perWorkload"`
+}
+
+func (TimeoutConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*TimeoutConfig)(nil)).Elem()
+}
+
+func (i TimeoutConfigArgs) ToTimeoutConfigOutput() TimeoutConfigOutput {
+	return i.ToTimeoutConfigOutputWithContext(context.Background())
+}
+
+func (i TimeoutConfigArgs) ToTimeoutConfigOutputWithContext(ctx context.Context) TimeoutConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TimeoutConfigOutput)
+}
+
+func (i TimeoutConfigArgs) ToTimeoutConfigPtrOutput() TimeoutConfigPtrOutput {
+	return i.ToTimeoutConfigPtrOutputWithContext(context.Background())
+}
+
+func (i TimeoutConfigArgs) ToTimeoutConfigPtrOutputWithContext(ctx context.Context) TimeoutConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TimeoutConfigOutput).ToTimeoutConfigPtrOutputWithContext(ctx)
+}
+
+// TimeoutConfigPtrInput is an input type that accepts TimeoutConfigArgs, TimeoutConfigPtr and TimeoutConfigPtrOutput values.
+// You can construct a concrete instance of `TimeoutConfigPtrInput` via:
+//
+//	        TimeoutConfigArgs{...}
+//
+//	or:
+//
+//	        nil
+type TimeoutConfigPtrInput interface {
+	pulumi.Input
+
+	ToTimeoutConfigPtrOutput() TimeoutConfigPtrOutput
+	ToTimeoutConfigPtrOutputWithContext(context.Context) TimeoutConfigPtrOutput
+}
+
+type timeoutConfigPtrType TimeoutConfigArgs
+
+func TimeoutConfigPtr(v *TimeoutConfigArgs) TimeoutConfigPtrInput {
+	return (*timeoutConfigPtrType)(v)
+}
+
+func (*timeoutConfigPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**TimeoutConfig)(nil)).Elem()
+}
+
+func (i *timeoutConfigPtrType) ToTimeoutConfigPtrOutput() TimeoutConfigPtrOutput {
+	return i.ToTimeoutConfigPtrOutputWithContext(context.Background())
+}
+
+func (i *timeoutConfigPtrType) ToTimeoutConfigPtrOutputWithContext(ctx context.Context) TimeoutConfigPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TimeoutConfigPtrOutput)
+}
+
+// Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+type TimeoutConfigOutput struct{ *pulumi.OutputState }
+
+func (TimeoutConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TimeoutConfig)(nil)).Elem()
+}
+
+func (o TimeoutConfigOutput) ToTimeoutConfigOutput() TimeoutConfigOutput {
+	return o
+}
+
+func (o TimeoutConfigOutput) ToTimeoutConfigOutputWithContext(ctx context.Context) TimeoutConfigOutput {
+	return o
+}
+
+func (o TimeoutConfigOutput) ToTimeoutConfigPtrOutput() TimeoutConfigPtrOutput {
+	return o.ToTimeoutConfigPtrOutputWithContext(context.Background())
+}
+
+func (o TimeoutConfigOutput) ToTimeoutConfigPtrOutputWithContext(ctx context.Context) TimeoutConfigPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TimeoutConfig) *TimeoutConfig {
+		return &v
+	}).(TimeoutConfigPtrOutput)
+}
+
+func (o TimeoutConfigOutput) BackendInit() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TimeoutConfig) *string { return v.BackendInit }).(pulumi.StringPtrOutput)
+}
+
+func (o TimeoutConfigOutput) Default() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TimeoutConfig) *string { return v.Default }).(pulumi.StringPtrOutput)
+}
+
+func (o TimeoutConfigOutput) PerWorkload() pulumi.StringMapOutput {
+	return o.ApplyT(func(v TimeoutConfig) map[string]string { return v.PerWorkload }).(pulumi.StringMapOutput)
+}
+
+type TimeoutConfigPtrOutput struct{ *pulumi.OutputState }
+
+func (TimeoutConfigPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TimeoutConfig)(nil)).Elem()
+}
+
+func (o TimeoutConfigPtrOutput) ToTimeoutConfigPtrOutput() TimeoutConfigPtrOutput {
+	return o
+}
+
+func (o TimeoutConfigPtrOutput) ToTimeoutConfigPtrOutputWithContext(ctx context.Context) TimeoutConfigPtrOutput {
+	return o
+}
+
+func (o TimeoutConfigPtrOutput) Elem() TimeoutConfigOutput {
+	return o.ApplyT(func(v *TimeoutConfig) TimeoutConfig {
+		if v != nil {
+			return *v
+		}
+		var ret TimeoutConfig
+		return ret
+	}).(TimeoutConfigOutput)
+}
+
+func (o TimeoutConfigPtrOutput) BackendInit() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TimeoutConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.BackendInit
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o TimeoutConfigPtrOutput) Default() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TimeoutConfig) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Default
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o TimeoutConfigPtrOutput) PerWorkload() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *TimeoutConfig) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.PerWorkload
+	}).(pulumi.StringMapOutput)
+}
+
 // A pod toleration, with the API server's rules on operator, value and effect.
 type Toleration struct {
 	Effect            *TolerationEffect   `pulumi:"effect"`
@@ -2014,6 +5114,450 @@ func (o TolerationArrayOutput) Index(i pulumi.IntInput) TolerationOutput {
 	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Toleration {
 		return vs[0].([]Toleration)[vs[1].(int)]
 	}).(TolerationOutput)
+}
+
+// Tool annotation fields to override (unset ones pass through).
+type ToolAnnotationsOverride struct {
+	DestructiveHint *bool   `pulumi:"destructiveHint"`
+	IdempotentHint  *bool   `pulumi:"idempotentHint"`
+	OpenWorldHint   *bool   `pulumi:"openWorldHint"`
+	ReadOnlyHint    *bool   `pulumi:"readOnlyHint"`
+	Title           *string `pulumi:"title"`
+}
+
+// ToolAnnotationsOverrideInput is an input type that accepts ToolAnnotationsOverrideArgs and ToolAnnotationsOverrideOutput values.
+// You can construct a concrete instance of `ToolAnnotationsOverrideInput` via:
+//
+//	ToolAnnotationsOverrideArgs{...}
+type ToolAnnotationsOverrideInput interface {
+	pulumi.Input
+
+	ToToolAnnotationsOverrideOutput() ToolAnnotationsOverrideOutput
+	ToToolAnnotationsOverrideOutputWithContext(context.Context) ToolAnnotationsOverrideOutput
+}
+
+// Tool annotation fields to override (unset ones pass through).
+type ToolAnnotationsOverrideArgs struct {
+	DestructiveHint *bool   `pulumi:"destructiveHint"`
+	IdempotentHint  *bool   `pulumi:"idempotentHint"`
+	OpenWorldHint   *bool   `pulumi:"openWorldHint"`
+	ReadOnlyHint    *bool   `pulumi:"readOnlyHint"`
+	Title           *string `pulumi:"title"`
+}
+
+func (ToolAnnotationsOverrideArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolAnnotationsOverride)(nil)).Elem()
+}
+
+func (i ToolAnnotationsOverrideArgs) ToToolAnnotationsOverrideOutput() ToolAnnotationsOverrideOutput {
+	return i.ToToolAnnotationsOverrideOutputWithContext(context.Background())
+}
+
+func (i ToolAnnotationsOverrideArgs) ToToolAnnotationsOverrideOutputWithContext(ctx context.Context) ToolAnnotationsOverrideOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolAnnotationsOverrideOutput)
+}
+
+func (i ToolAnnotationsOverrideArgs) ToToolAnnotationsOverridePtrOutput() ToolAnnotationsOverridePtrOutput {
+	return i.ToToolAnnotationsOverridePtrOutputWithContext(context.Background())
+}
+
+func (i ToolAnnotationsOverrideArgs) ToToolAnnotationsOverridePtrOutputWithContext(ctx context.Context) ToolAnnotationsOverridePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolAnnotationsOverrideOutput).ToToolAnnotationsOverridePtrOutputWithContext(ctx)
+}
+
+// ToolAnnotationsOverridePtrInput is an input type that accepts ToolAnnotationsOverrideArgs, ToolAnnotationsOverridePtr and ToolAnnotationsOverridePtrOutput values.
+// You can construct a concrete instance of `ToolAnnotationsOverridePtrInput` via:
+//
+//	        ToolAnnotationsOverrideArgs{...}
+//
+//	or:
+//
+//	        nil
+type ToolAnnotationsOverridePtrInput interface {
+	pulumi.Input
+
+	ToToolAnnotationsOverridePtrOutput() ToolAnnotationsOverridePtrOutput
+	ToToolAnnotationsOverridePtrOutputWithContext(context.Context) ToolAnnotationsOverridePtrOutput
+}
+
+type toolAnnotationsOverridePtrType ToolAnnotationsOverrideArgs
+
+func ToolAnnotationsOverridePtr(v *ToolAnnotationsOverrideArgs) ToolAnnotationsOverridePtrInput {
+	return (*toolAnnotationsOverridePtrType)(v)
+}
+
+func (*toolAnnotationsOverridePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ToolAnnotationsOverride)(nil)).Elem()
+}
+
+func (i *toolAnnotationsOverridePtrType) ToToolAnnotationsOverridePtrOutput() ToolAnnotationsOverridePtrOutput {
+	return i.ToToolAnnotationsOverridePtrOutputWithContext(context.Background())
+}
+
+func (i *toolAnnotationsOverridePtrType) ToToolAnnotationsOverridePtrOutputWithContext(ctx context.Context) ToolAnnotationsOverridePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolAnnotationsOverridePtrOutput)
+}
+
+// Tool annotation fields to override (unset ones pass through).
+type ToolAnnotationsOverrideOutput struct{ *pulumi.OutputState }
+
+func (ToolAnnotationsOverrideOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolAnnotationsOverride)(nil)).Elem()
+}
+
+func (o ToolAnnotationsOverrideOutput) ToToolAnnotationsOverrideOutput() ToolAnnotationsOverrideOutput {
+	return o
+}
+
+func (o ToolAnnotationsOverrideOutput) ToToolAnnotationsOverrideOutputWithContext(ctx context.Context) ToolAnnotationsOverrideOutput {
+	return o
+}
+
+func (o ToolAnnotationsOverrideOutput) ToToolAnnotationsOverridePtrOutput() ToolAnnotationsOverridePtrOutput {
+	return o.ToToolAnnotationsOverridePtrOutputWithContext(context.Background())
+}
+
+func (o ToolAnnotationsOverrideOutput) ToToolAnnotationsOverridePtrOutputWithContext(ctx context.Context) ToolAnnotationsOverridePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ToolAnnotationsOverride) *ToolAnnotationsOverride {
+		return &v
+	}).(ToolAnnotationsOverridePtrOutput)
+}
+
+func (o ToolAnnotationsOverrideOutput) DestructiveHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ToolAnnotationsOverride) *bool { return v.DestructiveHint }).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverrideOutput) IdempotentHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ToolAnnotationsOverride) *bool { return v.IdempotentHint }).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverrideOutput) OpenWorldHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ToolAnnotationsOverride) *bool { return v.OpenWorldHint }).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverrideOutput) ReadOnlyHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v ToolAnnotationsOverride) *bool { return v.ReadOnlyHint }).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverrideOutput) Title() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ToolAnnotationsOverride) *string { return v.Title }).(pulumi.StringPtrOutput)
+}
+
+type ToolAnnotationsOverridePtrOutput struct{ *pulumi.OutputState }
+
+func (ToolAnnotationsOverridePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ToolAnnotationsOverride)(nil)).Elem()
+}
+
+func (o ToolAnnotationsOverridePtrOutput) ToToolAnnotationsOverridePtrOutput() ToolAnnotationsOverridePtrOutput {
+	return o
+}
+
+func (o ToolAnnotationsOverridePtrOutput) ToToolAnnotationsOverridePtrOutputWithContext(ctx context.Context) ToolAnnotationsOverridePtrOutput {
+	return o
+}
+
+func (o ToolAnnotationsOverridePtrOutput) Elem() ToolAnnotationsOverrideOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) ToolAnnotationsOverride {
+		if v != nil {
+			return *v
+		}
+		var ret ToolAnnotationsOverride
+		return ret
+	}).(ToolAnnotationsOverrideOutput)
+}
+
+func (o ToolAnnotationsOverridePtrOutput) DestructiveHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.DestructiveHint
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverridePtrOutput) IdempotentHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.IdempotentHint
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverridePtrOutput) OpenWorldHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.OpenWorldHint
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverridePtrOutput) ReadOnlyHint() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ReadOnlyHint
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o ToolAnnotationsOverridePtrOutput) Title() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ToolAnnotationsOverride) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Title
+	}).(pulumi.StringPtrOutput)
+}
+
+// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+type ToolConfigRef struct {
+	Name *string `pulumi:"name"`
+}
+
+// ToolConfigRefInput is an input type that accepts ToolConfigRefArgs and ToolConfigRefOutput values.
+// You can construct a concrete instance of `ToolConfigRefInput` via:
+//
+//	ToolConfigRefArgs{...}
+type ToolConfigRefInput interface {
+	pulumi.Input
+
+	ToToolConfigRefOutput() ToolConfigRefOutput
+	ToToolConfigRefOutputWithContext(context.Context) ToolConfigRefOutput
+}
+
+// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+type ToolConfigRefArgs struct {
+	Name *string `pulumi:"name"`
+}
+
+func (ToolConfigRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolConfigRef)(nil)).Elem()
+}
+
+func (i ToolConfigRefArgs) ToToolConfigRefOutput() ToolConfigRefOutput {
+	return i.ToToolConfigRefOutputWithContext(context.Background())
+}
+
+func (i ToolConfigRefArgs) ToToolConfigRefOutputWithContext(ctx context.Context) ToolConfigRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolConfigRefOutput)
+}
+
+func (i ToolConfigRefArgs) ToToolConfigRefPtrOutput() ToolConfigRefPtrOutput {
+	return i.ToToolConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i ToolConfigRefArgs) ToToolConfigRefPtrOutputWithContext(ctx context.Context) ToolConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolConfigRefOutput).ToToolConfigRefPtrOutputWithContext(ctx)
+}
+
+// ToolConfigRefPtrInput is an input type that accepts ToolConfigRefArgs, ToolConfigRefPtr and ToolConfigRefPtrOutput values.
+// You can construct a concrete instance of `ToolConfigRefPtrInput` via:
+//
+//	        ToolConfigRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type ToolConfigRefPtrInput interface {
+	pulumi.Input
+
+	ToToolConfigRefPtrOutput() ToolConfigRefPtrOutput
+	ToToolConfigRefPtrOutputWithContext(context.Context) ToolConfigRefPtrOutput
+}
+
+type toolConfigRefPtrType ToolConfigRefArgs
+
+func ToolConfigRefPtr(v *ToolConfigRefArgs) ToolConfigRefPtrInput {
+	return (*toolConfigRefPtrType)(v)
+}
+
+func (*toolConfigRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ToolConfigRef)(nil)).Elem()
+}
+
+func (i *toolConfigRefPtrType) ToToolConfigRefPtrOutput() ToolConfigRefPtrOutput {
+	return i.ToToolConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i *toolConfigRefPtrType) ToToolConfigRefPtrOutputWithContext(ctx context.Context) ToolConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolConfigRefPtrOutput)
+}
+
+// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+type ToolConfigRefOutput struct{ *pulumi.OutputState }
+
+func (ToolConfigRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolConfigRef)(nil)).Elem()
+}
+
+func (o ToolConfigRefOutput) ToToolConfigRefOutput() ToolConfigRefOutput {
+	return o
+}
+
+func (o ToolConfigRefOutput) ToToolConfigRefOutputWithContext(ctx context.Context) ToolConfigRefOutput {
+	return o
+}
+
+func (o ToolConfigRefOutput) ToToolConfigRefPtrOutput() ToolConfigRefPtrOutput {
+	return o.ToToolConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (o ToolConfigRefOutput) ToToolConfigRefPtrOutputWithContext(ctx context.Context) ToolConfigRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ToolConfigRef) *ToolConfigRef {
+		return &v
+	}).(ToolConfigRefPtrOutput)
+}
+
+func (o ToolConfigRefOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ToolConfigRef) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+type ToolConfigRefPtrOutput struct{ *pulumi.OutputState }
+
+func (ToolConfigRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ToolConfigRef)(nil)).Elem()
+}
+
+func (o ToolConfigRefPtrOutput) ToToolConfigRefPtrOutput() ToolConfigRefPtrOutput {
+	return o
+}
+
+func (o ToolConfigRefPtrOutput) ToToolConfigRefPtrOutputWithContext(ctx context.Context) ToolConfigRefPtrOutput {
+	return o
+}
+
+func (o ToolConfigRefPtrOutput) Elem() ToolConfigRefOutput {
+	return o.ApplyT(func(v *ToolConfigRef) ToolConfigRef {
+		if v != nil {
+			return *v
+		}
+		var ret ToolConfigRef
+		return ret
+	}).(ToolConfigRefOutput)
+}
+
+func (o ToolConfigRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ToolConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// A new name and/or description (and annotations) for one backend tool.
+type ToolOverride struct {
+	// Tool annotation fields to override (unset ones pass through).
+	Annotations *ToolAnnotationsOverride `pulumi:"annotations"`
+	Description *string                  `pulumi:"description"`
+	Name        *string                  `pulumi:"name"`
+}
+
+// ToolOverrideInput is an input type that accepts ToolOverrideArgs and ToolOverrideOutput values.
+// You can construct a concrete instance of `ToolOverrideInput` via:
+//
+//	ToolOverrideArgs{...}
+type ToolOverrideInput interface {
+	pulumi.Input
+
+	ToToolOverrideOutput() ToolOverrideOutput
+	ToToolOverrideOutputWithContext(context.Context) ToolOverrideOutput
+}
+
+// A new name and/or description (and annotations) for one backend tool.
+type ToolOverrideArgs struct {
+	// Tool annotation fields to override (unset ones pass through).
+	Annotations *ToolAnnotationsOverrideArgs `pulumi:"annotations"`
+	Description *string                      `pulumi:"description"`
+	Name        *string                      `pulumi:"name"`
+}
+
+func (ToolOverrideArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolOverride)(nil)).Elem()
+}
+
+func (i ToolOverrideArgs) ToToolOverrideOutput() ToolOverrideOutput {
+	return i.ToToolOverrideOutputWithContext(context.Background())
+}
+
+func (i ToolOverrideArgs) ToToolOverrideOutputWithContext(ctx context.Context) ToolOverrideOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolOverrideOutput)
+}
+
+// ToolOverrideMapInput is an input type that accepts ToolOverrideMap and ToolOverrideMapOutput values.
+// You can construct a concrete instance of `ToolOverrideMapInput` via:
+//
+//	ToolOverrideMap{ "key": ToolOverrideArgs{...} }
+type ToolOverrideMapInput interface {
+	pulumi.Input
+
+	ToToolOverrideMapOutput() ToolOverrideMapOutput
+	ToToolOverrideMapOutputWithContext(context.Context) ToolOverrideMapOutput
+}
+
+type ToolOverrideMap map[string]ToolOverrideInput
+
+func (ToolOverrideMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]ToolOverride)(nil)).Elem()
+}
+
+func (i ToolOverrideMap) ToToolOverrideMapOutput() ToolOverrideMapOutput {
+	return i.ToToolOverrideMapOutputWithContext(context.Background())
+}
+
+func (i ToolOverrideMap) ToToolOverrideMapOutputWithContext(ctx context.Context) ToolOverrideMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolOverrideMapOutput)
+}
+
+// A new name and/or description (and annotations) for one backend tool.
+type ToolOverrideOutput struct{ *pulumi.OutputState }
+
+func (ToolOverrideOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolOverride)(nil)).Elem()
+}
+
+func (o ToolOverrideOutput) ToToolOverrideOutput() ToolOverrideOutput {
+	return o
+}
+
+func (o ToolOverrideOutput) ToToolOverrideOutputWithContext(ctx context.Context) ToolOverrideOutput {
+	return o
+}
+
+// Tool annotation fields to override (unset ones pass through).
+func (o ToolOverrideOutput) Annotations() ToolAnnotationsOverridePtrOutput {
+	return o.ApplyT(func(v ToolOverride) *ToolAnnotationsOverride { return v.Annotations }).(ToolAnnotationsOverridePtrOutput)
+}
+
+func (o ToolOverrideOutput) Description() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ToolOverride) *string { return v.Description }).(pulumi.StringPtrOutput)
+}
+
+func (o ToolOverrideOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ToolOverride) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+type ToolOverrideMapOutput struct{ *pulumi.OutputState }
+
+func (ToolOverrideMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]ToolOverride)(nil)).Elem()
+}
+
+func (o ToolOverrideMapOutput) ToToolOverrideMapOutput() ToolOverrideMapOutput {
+	return o
+}
+
+func (o ToolOverrideMapOutput) ToToolOverrideMapOutputWithContext(ctx context.Context) ToolOverrideMapOutput {
+	return o
+}
+
+func (o ToolOverrideMapOutput) MapIndex(k pulumi.StringInput) ToolOverrideOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) ToolOverride {
+		return vs[0].(map[string]ToolOverride)[vs[1].(string)]
+	}).(ToolOverrideOutput)
 }
 
 // A pod topology spread constraint; without `labelSelector` it selects the vMCP's pods.
@@ -2160,63 +5704,729 @@ func (o TopologySpreadConstraintArrayOutput) Index(i pulumi.IntInput) TopologySp
 	}).(TopologySpreadConstraintOutput)
 }
 
+// One step of a composite tool (WorkflowStepConfig).
+type WorkflowStep struct {
+	Arguments      map[string]interface{} `pulumi:"arguments"`
+	Collection     *string                `pulumi:"collection"`
+	Condition      *string                `pulumi:"condition"`
+	DefaultResults map[string]interface{} `pulumi:"defaultResults"`
+	DependsOn      []string               `pulumi:"dependsOn"`
+	Id             string                 `pulumi:"id"`
+	ItemVar        *string                `pulumi:"itemVar"`
+	MaxIterations  *int                   `pulumi:"maxIterations"`
+	MaxParallel    *int                   `pulumi:"maxParallel"`
+	Message        *string                `pulumi:"message"`
+	// What to do when the user declines or cancels an elicitation.
+	OnCancel *ElicitationResponseConfig `pulumi:"onCancel"`
+	// What to do when the user declines or cancels an elicitation.
+	OnDecline *ElicitationResponseConfig `pulumi:"onDecline"`
+	// A step's `onError`: abort (default), continue or retry.
+	OnError *StepErrorHandling     `pulumi:"onError"`
+	Schema  map[string]interface{} `pulumi:"schema"`
+	// One step of a composite tool (WorkflowStepConfig).
+	Step    *WorkflowStep `pulumi:"step"`
+	Timeout *string       `pulumi:"timeout"`
+	Tool    *string       `pulumi:"tool"`
+	Type    *string       `pulumi:"type"`
+}
+
+// WorkflowStepInput is an input type that accepts WorkflowStepArgs and WorkflowStepOutput values.
+// You can construct a concrete instance of `WorkflowStepInput` via:
+//
+//	WorkflowStepArgs{...}
+type WorkflowStepInput interface {
+	pulumi.Input
+
+	ToWorkflowStepOutput() WorkflowStepOutput
+	ToWorkflowStepOutputWithContext(context.Context) WorkflowStepOutput
+}
+
+// One step of a composite tool (WorkflowStepConfig).
+type WorkflowStepArgs struct {
+	Arguments      map[string]interface{} `pulumi:"arguments"`
+	Collection     *string                `pulumi:"collection"`
+	Condition      *string                `pulumi:"condition"`
+	DefaultResults map[string]interface{} `pulumi:"defaultResults"`
+	DependsOn      []string               `pulumi:"dependsOn"`
+	Id             string                 `pulumi:"id"`
+	ItemVar        *string                `pulumi:"itemVar"`
+	MaxIterations  *int                   `pulumi:"maxIterations"`
+	MaxParallel    *int                   `pulumi:"maxParallel"`
+	Message        *string                `pulumi:"message"`
+	// What to do when the user declines or cancels an elicitation.
+	OnCancel *ElicitationResponseConfigArgs `pulumi:"onCancel"`
+	// What to do when the user declines or cancels an elicitation.
+	OnDecline *ElicitationResponseConfigArgs `pulumi:"onDecline"`
+	// A step's `onError`: abort (default), continue or retry.
+	OnError *StepErrorHandlingArgs `pulumi:"onError"`
+	Schema  map[string]interface{} `pulumi:"schema"`
+	// One step of a composite tool (WorkflowStepConfig).
+	Step    *WorkflowStepArgs `pulumi:"step"`
+	Timeout *string           `pulumi:"timeout"`
+	Tool    *string           `pulumi:"tool"`
+	Type    *string           `pulumi:"type"`
+}
+
+func (WorkflowStepArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkflowStep)(nil)).Elem()
+}
+
+func (i WorkflowStepArgs) ToWorkflowStepOutput() WorkflowStepOutput {
+	return i.ToWorkflowStepOutputWithContext(context.Background())
+}
+
+func (i WorkflowStepArgs) ToWorkflowStepOutputWithContext(ctx context.Context) WorkflowStepOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkflowStepOutput)
+}
+
+func (i WorkflowStepArgs) ToWorkflowStepPtrOutput() WorkflowStepPtrOutput {
+	return i.ToWorkflowStepPtrOutputWithContext(context.Background())
+}
+
+func (i WorkflowStepArgs) ToWorkflowStepPtrOutputWithContext(ctx context.Context) WorkflowStepPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkflowStepOutput).ToWorkflowStepPtrOutputWithContext(ctx)
+}
+
+// WorkflowStepPtrInput is an input type that accepts WorkflowStepArgs, WorkflowStepPtr and WorkflowStepPtrOutput values.
+// You can construct a concrete instance of `WorkflowStepPtrInput` via:
+//
+//	        WorkflowStepArgs{...}
+//
+//	or:
+//
+//	        nil
+type WorkflowStepPtrInput interface {
+	pulumi.Input
+
+	ToWorkflowStepPtrOutput() WorkflowStepPtrOutput
+	ToWorkflowStepPtrOutputWithContext(context.Context) WorkflowStepPtrOutput
+}
+
+type workflowStepPtrType WorkflowStepArgs
+
+func WorkflowStepPtr(v *WorkflowStepArgs) WorkflowStepPtrInput {
+	return (*workflowStepPtrType)(v)
+}
+
+func (*workflowStepPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkflowStep)(nil)).Elem()
+}
+
+func (i *workflowStepPtrType) ToWorkflowStepPtrOutput() WorkflowStepPtrOutput {
+	return i.ToWorkflowStepPtrOutputWithContext(context.Background())
+}
+
+func (i *workflowStepPtrType) ToWorkflowStepPtrOutputWithContext(ctx context.Context) WorkflowStepPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkflowStepPtrOutput)
+}
+
+// WorkflowStepArrayInput is an input type that accepts WorkflowStepArray and WorkflowStepArrayOutput values.
+// You can construct a concrete instance of `WorkflowStepArrayInput` via:
+//
+//	WorkflowStepArray{ WorkflowStepArgs{...} }
+type WorkflowStepArrayInput interface {
+	pulumi.Input
+
+	ToWorkflowStepArrayOutput() WorkflowStepArrayOutput
+	ToWorkflowStepArrayOutputWithContext(context.Context) WorkflowStepArrayOutput
+}
+
+type WorkflowStepArray []WorkflowStepInput
+
+func (WorkflowStepArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]WorkflowStep)(nil)).Elem()
+}
+
+func (i WorkflowStepArray) ToWorkflowStepArrayOutput() WorkflowStepArrayOutput {
+	return i.ToWorkflowStepArrayOutputWithContext(context.Background())
+}
+
+func (i WorkflowStepArray) ToWorkflowStepArrayOutputWithContext(ctx context.Context) WorkflowStepArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkflowStepArrayOutput)
+}
+
+// One step of a composite tool (WorkflowStepConfig).
+type WorkflowStepOutput struct{ *pulumi.OutputState }
+
+func (WorkflowStepOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkflowStep)(nil)).Elem()
+}
+
+func (o WorkflowStepOutput) ToWorkflowStepOutput() WorkflowStepOutput {
+	return o
+}
+
+func (o WorkflowStepOutput) ToWorkflowStepOutputWithContext(ctx context.Context) WorkflowStepOutput {
+	return o
+}
+
+func (o WorkflowStepOutput) ToWorkflowStepPtrOutput() WorkflowStepPtrOutput {
+	return o.ToWorkflowStepPtrOutputWithContext(context.Background())
+}
+
+func (o WorkflowStepOutput) ToWorkflowStepPtrOutputWithContext(ctx context.Context) WorkflowStepPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WorkflowStep) *WorkflowStep {
+		return &v
+	}).(WorkflowStepPtrOutput)
+}
+
+func (o WorkflowStepOutput) Arguments() pulumi.MapOutput {
+	return o.ApplyT(func(v WorkflowStep) map[string]interface{} { return v.Arguments }).(pulumi.MapOutput)
+}
+
+func (o WorkflowStepOutput) Collection() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Collection }).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepOutput) Condition() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Condition }).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepOutput) DefaultResults() pulumi.MapOutput {
+	return o.ApplyT(func(v WorkflowStep) map[string]interface{} { return v.DefaultResults }).(pulumi.MapOutput)
+}
+
+func (o WorkflowStepOutput) DependsOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v WorkflowStep) []string { return v.DependsOn }).(pulumi.StringArrayOutput)
+}
+
+func (o WorkflowStepOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v WorkflowStep) string { return v.Id }).(pulumi.StringOutput)
+}
+
+func (o WorkflowStepOutput) ItemVar() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.ItemVar }).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepOutput) MaxIterations() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *int { return v.MaxIterations }).(pulumi.IntPtrOutput)
+}
+
+func (o WorkflowStepOutput) MaxParallel() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *int { return v.MaxParallel }).(pulumi.IntPtrOutput)
+}
+
+func (o WorkflowStepOutput) Message() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Message }).(pulumi.StringPtrOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+func (o WorkflowStepOutput) OnCancel() ElicitationResponseConfigPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *ElicitationResponseConfig { return v.OnCancel }).(ElicitationResponseConfigPtrOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+func (o WorkflowStepOutput) OnDecline() ElicitationResponseConfigPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *ElicitationResponseConfig { return v.OnDecline }).(ElicitationResponseConfigPtrOutput)
+}
+
+// A step's `onError`: abort (default), continue or retry.
+func (o WorkflowStepOutput) OnError() StepErrorHandlingPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *StepErrorHandling { return v.OnError }).(StepErrorHandlingPtrOutput)
+}
+
+func (o WorkflowStepOutput) Schema() pulumi.MapOutput {
+	return o.ApplyT(func(v WorkflowStep) map[string]interface{} { return v.Schema }).(pulumi.MapOutput)
+}
+
+// One step of a composite tool (WorkflowStepConfig).
+func (o WorkflowStepOutput) Step() WorkflowStepPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *WorkflowStep { return v.Step }).(WorkflowStepPtrOutput)
+}
+
+func (o WorkflowStepOutput) Timeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Timeout }).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepOutput) Tool() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Tool }).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkflowStep) *string { return v.Type }).(pulumi.StringPtrOutput)
+}
+
+type WorkflowStepPtrOutput struct{ *pulumi.OutputState }
+
+func (WorkflowStepPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WorkflowStep)(nil)).Elem()
+}
+
+func (o WorkflowStepPtrOutput) ToWorkflowStepPtrOutput() WorkflowStepPtrOutput {
+	return o
+}
+
+func (o WorkflowStepPtrOutput) ToWorkflowStepPtrOutputWithContext(ctx context.Context) WorkflowStepPtrOutput {
+	return o
+}
+
+func (o WorkflowStepPtrOutput) Elem() WorkflowStepOutput {
+	return o.ApplyT(func(v *WorkflowStep) WorkflowStep {
+		if v != nil {
+			return *v
+		}
+		var ret WorkflowStep
+		return ret
+	}).(WorkflowStepOutput)
+}
+
+func (o WorkflowStepPtrOutput) Arguments() pulumi.MapOutput {
+	return o.ApplyT(func(v *WorkflowStep) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Arguments
+	}).(pulumi.MapOutput)
+}
+
+func (o WorkflowStepPtrOutput) Collection() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Collection
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Condition() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Condition
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) DefaultResults() pulumi.MapOutput {
+	return o.ApplyT(func(v *WorkflowStep) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.DefaultResults
+	}).(pulumi.MapOutput)
+}
+
+func (o WorkflowStepPtrOutput) DependsOn() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *WorkflowStep) []string {
+		if v == nil {
+			return nil
+		}
+		return v.DependsOn
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o WorkflowStepPtrOutput) Id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Id
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) ItemVar() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ItemVar
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) MaxIterations() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxIterations
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) MaxParallel() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxParallel
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Message() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Message
+	}).(pulumi.StringPtrOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+func (o WorkflowStepPtrOutput) OnCancel() ElicitationResponseConfigPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *ElicitationResponseConfig {
+		if v == nil {
+			return nil
+		}
+		return v.OnCancel
+	}).(ElicitationResponseConfigPtrOutput)
+}
+
+// What to do when the user declines or cancels an elicitation.
+func (o WorkflowStepPtrOutput) OnDecline() ElicitationResponseConfigPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *ElicitationResponseConfig {
+		if v == nil {
+			return nil
+		}
+		return v.OnDecline
+	}).(ElicitationResponseConfigPtrOutput)
+}
+
+// A step's `onError`: abort (default), continue or retry.
+func (o WorkflowStepPtrOutput) OnError() StepErrorHandlingPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *StepErrorHandling {
+		if v == nil {
+			return nil
+		}
+		return v.OnError
+	}).(StepErrorHandlingPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Schema() pulumi.MapOutput {
+	return o.ApplyT(func(v *WorkflowStep) map[string]interface{} {
+		if v == nil {
+			return nil
+		}
+		return v.Schema
+	}).(pulumi.MapOutput)
+}
+
+// One step of a composite tool (WorkflowStepConfig).
+func (o WorkflowStepPtrOutput) Step() WorkflowStepPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *WorkflowStep {
+		if v == nil {
+			return nil
+		}
+		return v.Step
+	}).(WorkflowStepPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Timeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Timeout
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Tool() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Tool
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o WorkflowStepPtrOutput) Type() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WorkflowStep) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Type
+	}).(pulumi.StringPtrOutput)
+}
+
+type WorkflowStepArrayOutput struct{ *pulumi.OutputState }
+
+func (WorkflowStepArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]WorkflowStep)(nil)).Elem()
+}
+
+func (o WorkflowStepArrayOutput) ToWorkflowStepArrayOutput() WorkflowStepArrayOutput {
+	return o
+}
+
+func (o WorkflowStepArrayOutput) ToWorkflowStepArrayOutputWithContext(ctx context.Context) WorkflowStepArrayOutput {
+	return o
+}
+
+func (o WorkflowStepArrayOutput) Index(i pulumi.IntInput) WorkflowStepOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) WorkflowStep {
+		return vs[0].([]WorkflowStep)[vs[1].(int)]
+	}).(WorkflowStepOutput)
+}
+
+// Tool filtering and overrides for one backend (`workload`).
+type WorkloadToolConfig struct {
+	ExcludeAll *bool                   `pulumi:"excludeAll"`
+	Filter     []string                `pulumi:"filter"`
+	Overrides  map[string]ToolOverride `pulumi:"overrides"`
+	// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+	ToolConfigRef *ToolConfigRef `pulumi:"toolConfigRef"`
+	Workload      *string        `pulumi:"workload"`
+}
+
+// WorkloadToolConfigInput is an input type that accepts WorkloadToolConfigArgs and WorkloadToolConfigOutput values.
+// You can construct a concrete instance of `WorkloadToolConfigInput` via:
+//
+//	WorkloadToolConfigArgs{...}
+type WorkloadToolConfigInput interface {
+	pulumi.Input
+
+	ToWorkloadToolConfigOutput() WorkloadToolConfigOutput
+	ToWorkloadToolConfigOutputWithContext(context.Context) WorkloadToolConfigOutput
+}
+
+// Tool filtering and overrides for one backend (`workload`).
+type WorkloadToolConfigArgs struct {
+	ExcludeAll *bool                       `pulumi:"excludeAll"`
+	Filter     []string                    `pulumi:"filter"`
+	Overrides  map[string]ToolOverrideArgs `pulumi:"overrides"`
+	// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+	ToolConfigRef *ToolConfigRefArgs `pulumi:"toolConfigRef"`
+	Workload      *string            `pulumi:"workload"`
+}
+
+func (WorkloadToolConfigArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkloadToolConfig)(nil)).Elem()
+}
+
+func (i WorkloadToolConfigArgs) ToWorkloadToolConfigOutput() WorkloadToolConfigOutput {
+	return i.ToWorkloadToolConfigOutputWithContext(context.Background())
+}
+
+func (i WorkloadToolConfigArgs) ToWorkloadToolConfigOutputWithContext(ctx context.Context) WorkloadToolConfigOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkloadToolConfigOutput)
+}
+
+// WorkloadToolConfigArrayInput is an input type that accepts WorkloadToolConfigArray and WorkloadToolConfigArrayOutput values.
+// You can construct a concrete instance of `WorkloadToolConfigArrayInput` via:
+//
+//	WorkloadToolConfigArray{ WorkloadToolConfigArgs{...} }
+type WorkloadToolConfigArrayInput interface {
+	pulumi.Input
+
+	ToWorkloadToolConfigArrayOutput() WorkloadToolConfigArrayOutput
+	ToWorkloadToolConfigArrayOutputWithContext(context.Context) WorkloadToolConfigArrayOutput
+}
+
+type WorkloadToolConfigArray []WorkloadToolConfigInput
+
+func (WorkloadToolConfigArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]WorkloadToolConfig)(nil)).Elem()
+}
+
+func (i WorkloadToolConfigArray) ToWorkloadToolConfigArrayOutput() WorkloadToolConfigArrayOutput {
+	return i.ToWorkloadToolConfigArrayOutputWithContext(context.Background())
+}
+
+func (i WorkloadToolConfigArray) ToWorkloadToolConfigArrayOutputWithContext(ctx context.Context) WorkloadToolConfigArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WorkloadToolConfigArrayOutput)
+}
+
+// Tool filtering and overrides for one backend (`workload`).
+type WorkloadToolConfigOutput struct{ *pulumi.OutputState }
+
+func (WorkloadToolConfigOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WorkloadToolConfig)(nil)).Elem()
+}
+
+func (o WorkloadToolConfigOutput) ToWorkloadToolConfigOutput() WorkloadToolConfigOutput {
+	return o
+}
+
+func (o WorkloadToolConfigOutput) ToWorkloadToolConfigOutputWithContext(ctx context.Context) WorkloadToolConfigOutput {
+	return o
+}
+
+func (o WorkloadToolConfigOutput) ExcludeAll() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v WorkloadToolConfig) *bool { return v.ExcludeAll }).(pulumi.BoolPtrOutput)
+}
+
+func (o WorkloadToolConfigOutput) Filter() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v WorkloadToolConfig) []string { return v.Filter }).(pulumi.StringArrayOutput)
+}
+
+func (o WorkloadToolConfigOutput) Overrides() ToolOverrideMapOutput {
+	return o.ApplyT(func(v WorkloadToolConfig) map[string]ToolOverride { return v.Overrides }).(ToolOverrideMapOutput)
+}
+
+// A reference to an MCPToolConfig (refused here: only the operator resolves it).
+func (o WorkloadToolConfigOutput) ToolConfigRef() ToolConfigRefPtrOutput {
+	return o.ApplyT(func(v WorkloadToolConfig) *ToolConfigRef { return v.ToolConfigRef }).(ToolConfigRefPtrOutput)
+}
+
+func (o WorkloadToolConfigOutput) Workload() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WorkloadToolConfig) *string { return v.Workload }).(pulumi.StringPtrOutput)
+}
+
+type WorkloadToolConfigArrayOutput struct{ *pulumi.OutputState }
+
+func (WorkloadToolConfigArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]WorkloadToolConfig)(nil)).Elem()
+}
+
+func (o WorkloadToolConfigArrayOutput) ToWorkloadToolConfigArrayOutput() WorkloadToolConfigArrayOutput {
+	return o
+}
+
+func (o WorkloadToolConfigArrayOutput) ToWorkloadToolConfigArrayOutputWithContext(ctx context.Context) WorkloadToolConfigArrayOutput {
+	return o
+}
+
+func (o WorkloadToolConfigArrayOutput) Index(i pulumi.IntInput) WorkloadToolConfigOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) WorkloadToolConfig {
+		return vs[0].([]WorkloadToolConfig)[vs[1].(int)]
+	}).(WorkloadToolConfigOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AffinityInput)(nil)).Elem(), AffinityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AffinityPtrInput)(nil)).Elem(), AffinityArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AggregationInput)(nil)).Elem(), AggregationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AggregationPtrInput)(nil)).Elem(), AggregationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuditInput)(nil)).Elem(), AuditArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuditPtrInput)(nil)).Elem(), AuditArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigInput)(nil)).Elem(), AuthzConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigPtrInput)(nil)).Elem(), AuthzConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthInput)(nil)).Elem(), BackendAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthPtrInput)(nil)).Elem(), BackendAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthMapInput)(nil)).Elem(), BackendAuthMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CircuitBreakerConfigInput)(nil)).Elem(), CircuitBreakerConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CircuitBreakerConfigPtrInput)(nil)).Elem(), CircuitBreakerConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CodeModeInput)(nil)).Elem(), CodeModeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CodeModePtrInput)(nil)).Elem(), CodeModeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolInput)(nil)).Elem(), CompositeToolArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolArrayInput)(nil)).Elem(), CompositeToolArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ConflictResolutionConfigInput)(nil)).Elem(), ConflictResolutionConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ConflictResolutionConfigPtrInput)(nil)).Elem(), ConflictResolutionConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ElicitationResponseConfigInput)(nil)).Elem(), ElicitationResponseConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ElicitationResponseConfigPtrInput)(nil)).Elem(), ElicitationResponseConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExternalAuthConfigNameInput)(nil)).Elem(), ExternalAuthConfigNameArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExternalAuthConfigNamePtrInput)(nil)).Elem(), ExternalAuthConfigNameArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FailureHandlingConfigInput)(nil)).Elem(), FailureHandlingConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*FailureHandlingConfigPtrInput)(nil)).Elem(), FailureHandlingConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthInput)(nil)).Elem(), IncomingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthPtrInput)(nil)).Elem(), IncomingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorPtrInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementInput)(nil)).Elem(), LabelSelectorRequirementArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementArrayInput)(nil)).Elem(), LabelSelectorRequirementArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ListChangedConfigInput)(nil)).Elem(), ListChangedConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ListChangedConfigPtrInput)(nil)).Elem(), ListChangedConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*NodeAffinityInput)(nil)).Elem(), NodeAffinityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*NodeAffinityPtrInput)(nil)).Elem(), NodeAffinityArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigInput)(nil)).Elem(), OIDCConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigPtrInput)(nil)).Elem(), OIDCConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OperationalInput)(nil)).Elem(), OperationalArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OperationalPtrInput)(nil)).Elem(), OperationalArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutgoingAuthInput)(nil)).Elem(), OutgoingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutgoingAuthPtrInput)(nil)).Elem(), OutgoingAuthArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OutputConfigInput)(nil)).Elem(), OutputConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OutputConfigPtrInput)(nil)).Elem(), OutputConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OutputPropertyInput)(nil)).Elem(), OutputPropertyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OutputPropertyMapInput)(nil)).Elem(), OutputPropertyMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodAffinityInput)(nil)).Elem(), PodAffinityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodAffinityPtrInput)(nil)).Elem(), PodAffinityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodDisruptionBudgetInput)(nil)).Elem(), PodDisruptionBudgetArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodDisruptionBudgetPtrInput)(nil)).Elem(), PodDisruptionBudgetArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PodTemplateSpecInput)(nil)).Elem(), PodTemplateSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PodTemplateSpecPtrInput)(nil)).Elem(), PodTemplateSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingInput)(nil)).Elem(), StepErrorHandlingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingPtrInput)(nil)).Elem(), StepErrorHandlingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TimeoutConfigInput)(nil)).Elem(), TimeoutConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TimeoutConfigPtrInput)(nil)).Elem(), TimeoutConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationInput)(nil)).Elem(), TolerationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationArrayInput)(nil)).Elem(), TolerationArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolAnnotationsOverrideInput)(nil)).Elem(), ToolAnnotationsOverrideArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolAnnotationsOverridePtrInput)(nil)).Elem(), ToolAnnotationsOverrideArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolConfigRefInput)(nil)).Elem(), ToolConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolConfigRefPtrInput)(nil)).Elem(), ToolConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolOverrideInput)(nil)).Elem(), ToolOverrideArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolOverrideMapInput)(nil)).Elem(), ToolOverrideMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintInput)(nil)).Elem(), TopologySpreadConstraintArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintArrayInput)(nil)).Elem(), TopologySpreadConstraintArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkflowStepInput)(nil)).Elem(), WorkflowStepArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkflowStepPtrInput)(nil)).Elem(), WorkflowStepArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkflowStepArrayInput)(nil)).Elem(), WorkflowStepArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkloadToolConfigInput)(nil)).Elem(), WorkloadToolConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WorkloadToolConfigArrayInput)(nil)).Elem(), WorkloadToolConfigArray{})
 	pulumi.RegisterOutputType(AffinityOutput{})
 	pulumi.RegisterOutputType(AffinityPtrOutput{})
+	pulumi.RegisterOutputType(AggregationOutput{})
+	pulumi.RegisterOutputType(AggregationPtrOutput{})
+	pulumi.RegisterOutputType(AuditOutput{})
+	pulumi.RegisterOutputType(AuditPtrOutput{})
+	pulumi.RegisterOutputType(AuthzConfigOutput{})
+	pulumi.RegisterOutputType(AuthzConfigPtrOutput{})
 	pulumi.RegisterOutputType(BackendAuthOutput{})
 	pulumi.RegisterOutputType(BackendAuthPtrOutput{})
 	pulumi.RegisterOutputType(BackendAuthMapOutput{})
+	pulumi.RegisterOutputType(CircuitBreakerConfigOutput{})
+	pulumi.RegisterOutputType(CircuitBreakerConfigPtrOutput{})
+	pulumi.RegisterOutputType(CodeModeOutput{})
+	pulumi.RegisterOutputType(CodeModePtrOutput{})
+	pulumi.RegisterOutputType(CompositeToolOutput{})
+	pulumi.RegisterOutputType(CompositeToolArrayOutput{})
+	pulumi.RegisterOutputType(ConflictResolutionConfigOutput{})
+	pulumi.RegisterOutputType(ConflictResolutionConfigPtrOutput{})
 	pulumi.RegisterOutputType(DiscoveredBackendOutput{})
 	pulumi.RegisterOutputType(DiscoveredBackendArrayOutput{})
+	pulumi.RegisterOutputType(ElicitationResponseConfigOutput{})
+	pulumi.RegisterOutputType(ElicitationResponseConfigPtrOutput{})
 	pulumi.RegisterOutputType(ExternalAuthConfigNameOutput{})
 	pulumi.RegisterOutputType(ExternalAuthConfigNamePtrOutput{})
+	pulumi.RegisterOutputType(FailureHandlingConfigOutput{})
+	pulumi.RegisterOutputType(FailureHandlingConfigPtrOutput{})
 	pulumi.RegisterOutputType(IncomingAuthOutput{})
 	pulumi.RegisterOutputType(IncomingAuthPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorOutput{})
 	pulumi.RegisterOutputType(LabelSelectorPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementArrayOutput{})
+	pulumi.RegisterOutputType(ListChangedConfigOutput{})
+	pulumi.RegisterOutputType(ListChangedConfigPtrOutput{})
 	pulumi.RegisterOutputType(NodeAffinityOutput{})
 	pulumi.RegisterOutputType(NodeAffinityPtrOutput{})
+	pulumi.RegisterOutputType(OIDCConfigOutput{})
+	pulumi.RegisterOutputType(OIDCConfigPtrOutput{})
+	pulumi.RegisterOutputType(OperationalOutput{})
+	pulumi.RegisterOutputType(OperationalPtrOutput{})
 	pulumi.RegisterOutputType(OutgoingAuthOutput{})
 	pulumi.RegisterOutputType(OutgoingAuthPtrOutput{})
+	pulumi.RegisterOutputType(OutputConfigOutput{})
+	pulumi.RegisterOutputType(OutputConfigPtrOutput{})
+	pulumi.RegisterOutputType(OutputPropertyOutput{})
+	pulumi.RegisterOutputType(OutputPropertyMapOutput{})
 	pulumi.RegisterOutputType(PodAffinityOutput{})
 	pulumi.RegisterOutputType(PodAffinityPtrOutput{})
 	pulumi.RegisterOutputType(PodDisruptionBudgetOutput{})
 	pulumi.RegisterOutputType(PodDisruptionBudgetPtrOutput{})
+	pulumi.RegisterOutputType(PodTemplateSpecOutput{})
+	pulumi.RegisterOutputType(PodTemplateSpecPtrOutput{})
 	pulumi.RegisterOutputType(ResourcesOutput{})
 	pulumi.RegisterOutputType(ResourcesPtrOutput{})
 	pulumi.RegisterOutputType(SkippedBackendOutput{})
 	pulumi.RegisterOutputType(SkippedBackendArrayOutput{})
+	pulumi.RegisterOutputType(StepErrorHandlingOutput{})
+	pulumi.RegisterOutputType(StepErrorHandlingPtrOutput{})
+	pulumi.RegisterOutputType(TimeoutConfigOutput{})
+	pulumi.RegisterOutputType(TimeoutConfigPtrOutput{})
 	pulumi.RegisterOutputType(TolerationOutput{})
 	pulumi.RegisterOutputType(TolerationArrayOutput{})
+	pulumi.RegisterOutputType(ToolAnnotationsOverrideOutput{})
+	pulumi.RegisterOutputType(ToolAnnotationsOverridePtrOutput{})
+	pulumi.RegisterOutputType(ToolConfigRefOutput{})
+	pulumi.RegisterOutputType(ToolConfigRefPtrOutput{})
+	pulumi.RegisterOutputType(ToolOverrideOutput{})
+	pulumi.RegisterOutputType(ToolOverrideMapOutput{})
 	pulumi.RegisterOutputType(TopologySpreadConstraintOutput{})
 	pulumi.RegisterOutputType(TopologySpreadConstraintArrayOutput{})
+	pulumi.RegisterOutputType(WorkflowStepOutput{})
+	pulumi.RegisterOutputType(WorkflowStepPtrOutput{})
+	pulumi.RegisterOutputType(WorkflowStepArrayOutput{})
+	pulumi.RegisterOutputType(WorkloadToolConfigOutput{})
+	pulumi.RegisterOutputType(WorkloadToolConfigArrayOutput{})
 }

@@ -60,8 +60,14 @@ func NewVirtualMCPServer(ctx *pulumi.Context,
 type virtualMCPServerArgs struct {
 	// Pod `affinity` (nodeAffinity, podAffinity, podAntiAffinity).
 	Affinity *Affinity `pulumi:"affinity"`
-	// vMCP `aggregation` section, passed through; default prefix conflict resolution.
-	Aggregation map[string]interface{} `pulumi:"aggregation"`
+	// vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution.
+	Aggregation *Aggregation `pulumi:"aggregation"`
+	// vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name).
+	Audit *Audit `pulumi:"audit"`
+	// vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
+	CodeMode *CodeMode `pulumi:"codeMode"`
+	// vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
+	CompositeTools []CompositeTool `pulumi:"compositeTools"`
 	// Context of `kubeconfig` to use; default: its current context.
 	Context *string `pulumi:"context"`
 	// Explicit MCPServerEntry names to use instead of discovering the group's members.
@@ -72,23 +78,27 @@ type virtualMCPServerArgs struct {
 	Image *string `pulumi:"image"`
 	// Secret names for pulling the image, on the pod (the only pod that runs as its account).
 	ImagePullSecrets []string `pulumi:"imagePullSecrets"`
-	// Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+	// vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does.
 	IncomingAuth *IncomingAuth `pulumi:"incomingAuth"`
 	// Kubeconfig (its text or a path) of the cluster that both discovery and the kubernetes provider use; default: the default provider's `kubernetes:kubeconfig`.
 	Kubeconfig *string `pulumi:"kubeconfig"`
 	// Extra labels on every object and pod; setting it (even `{}`) also adds the standard
 	// `app.kubernetes.io/*` labels (name, instance, component, part-of, managed-by).
 	Labels map[string]string `pulumi:"labels"`
+	// vMCP `metadata`: free key/value pairs in config.yaml.
+	Metadata map[string]string `pulumi:"metadata"`
 	// Kubernetes name of the vMCP (Deployment `<name>`); defaults to the component's name.
 	Name *string `pulumi:"name"`
 	// Namespace of the group's objects and of everything declared.
 	Namespace string `pulumi:"namespace"`
 	// Pod `nodeSelector`.
 	NodeSelector map[string]string `pulumi:"nodeSelector"`
-	// vMCP `operational` section, passed through; unset fields get vMCP's defaults.
-	Operational map[string]interface{} `pulumi:"operational"`
+	// vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults.
+	Operational *Operational `pulumi:"operational"`
 	// vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
 	OutgoingAuth *OutgoingAuth `pulumi:"outgoingAuth"`
+	// Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop).
+	PassthroughHeaders []string `pulumi:"passthroughHeaders"`
 	// Extra pod-template annotations (not the config checksum).
 	PodAnnotations map[string]string `pulumi:"podAnnotations"`
 	// Unset: a PodDisruptionBudget (maxUnavailable 1) when replicas > 1; `{enabled: false}`
@@ -97,6 +107,11 @@ type virtualMCPServerArgs struct {
 	PodDisruptionBudget *PodDisruptionBudget `pulumi:"podDisruptionBudget"`
 	// Extra pod-template labels (not the selector labels).
 	PodLabels map[string]string `pulumi:"podLabels"`
+	// A pod template patch, strategic-merged onto the generated one (the container is `vmcp`).
+	PodTemplateSpec *PodTemplateSpec `pulumi:"podTemplateSpec"`
+	// Probe every backend before any change (`vmcp-components[preflight]`): `warn` makes each
+	// failure a warning, `strict` fails the run. YAML 1.1's `off` (false) means `off`.
+	Preflight *Preflight `pulumi:"preflight"`
 	// Pod `priorityClassName`.
 	PriorityClassName *string `pulumi:"priorityClassName"`
 	// Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
@@ -114,6 +129,8 @@ type virtualMCPServerArgs struct {
 	ServiceAnnotations map[string]string `pulumi:"serviceAnnotations"`
 	// Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer.
 	ServiceType *ServiceType `pulumi:"serviceType"`
+	// The Service's `sessionAffinity`.
+	SessionAffinity *SessionAffinity `pulumi:"sessionAffinity"`
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool `pulumi:"strict"`
 	// Pod `tolerations`.
@@ -126,8 +143,14 @@ type virtualMCPServerArgs struct {
 type VirtualMCPServerArgs struct {
 	// Pod `affinity` (nodeAffinity, podAffinity, podAntiAffinity).
 	Affinity *AffinityArgs
-	// vMCP `aggregation` section, passed through; default prefix conflict resolution.
-	Aggregation map[string]interface{}
+	// vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution.
+	Aggregation *AggregationArgs
+	// vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name).
+	Audit *AuditArgs
+	// vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
+	CodeMode *CodeModeArgs
+	// vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
+	CompositeTools []CompositeToolArgs
 	// Context of `kubeconfig` to use; default: its current context.
 	Context pulumi.StringPtrInput
 	// Explicit MCPServerEntry names to use instead of discovering the group's members.
@@ -138,23 +161,27 @@ type VirtualMCPServerArgs struct {
 	Image *string
 	// Secret names for pulling the image, on the pod (the only pod that runs as its account).
 	ImagePullSecrets []string
-	// Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+	// vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does.
 	IncomingAuth *IncomingAuthArgs
 	// Kubeconfig (its text or a path) of the cluster that both discovery and the kubernetes provider use; default: the default provider's `kubernetes:kubeconfig`.
 	Kubeconfig pulumi.StringPtrInput
 	// Extra labels on every object and pod; setting it (even `{}`) also adds the standard
 	// `app.kubernetes.io/*` labels (name, instance, component, part-of, managed-by).
 	Labels map[string]string
+	// vMCP `metadata`: free key/value pairs in config.yaml.
+	Metadata map[string]string
 	// Kubernetes name of the vMCP (Deployment `<name>`); defaults to the component's name.
 	Name *string
 	// Namespace of the group's objects and of everything declared.
 	Namespace pulumi.StringInput
 	// Pod `nodeSelector`.
 	NodeSelector map[string]string
-	// vMCP `operational` section, passed through; unset fields get vMCP's defaults.
-	Operational map[string]interface{}
+	// vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults.
+	Operational *OperationalArgs
 	// vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
 	OutgoingAuth *OutgoingAuthArgs
+	// Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop).
+	PassthroughHeaders []string
 	// Extra pod-template annotations (not the config checksum).
 	PodAnnotations map[string]string
 	// Unset: a PodDisruptionBudget (maxUnavailable 1) when replicas > 1; `{enabled: false}`
@@ -163,6 +190,11 @@ type VirtualMCPServerArgs struct {
 	PodDisruptionBudget *PodDisruptionBudgetArgs
 	// Extra pod-template labels (not the selector labels).
 	PodLabels map[string]string
+	// A pod template patch, strategic-merged onto the generated one (the container is `vmcp`).
+	PodTemplateSpec *PodTemplateSpecArgs
+	// Probe every backend before any change (`vmcp-components[preflight]`): `warn` makes each
+	// failure a warning, `strict` fails the run. YAML 1.1's `off` (false) means `off`.
+	Preflight *Preflight
 	// Pod `priorityClassName`.
 	PriorityClassName *string
 	// Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
@@ -180,6 +212,8 @@ type VirtualMCPServerArgs struct {
 	ServiceAnnotations map[string]string
 	// Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer.
 	ServiceType *ServiceType
+	// The Service's `sessionAffinity`.
+	SessionAffinity *SessionAffinity
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool
 	// Pod `tolerations`.

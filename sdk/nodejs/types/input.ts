@@ -25,6 +25,49 @@ export interface AffinityArgs {
 }
 
 /**
+ * vmcp's `aggregation` (AggregationConfig); empty means vmcp's default (prefix).
+ */
+export interface AggregationArgs {
+    conflictResolution?: string;
+    /**
+     * Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+     */
+    conflictResolutionConfig?: inputs.ConflictResolutionConfigArgs;
+    defaultToolVisibility?: string;
+    excludeAllTools?: boolean;
+    tools?: inputs.WorkloadToolConfigArgs[];
+}
+
+/**
+ * vmcp's `audit` (audit.Config): written only when `enabled`, as the operator does.
+ */
+export interface AuditArgs {
+    component?: string;
+    detectApplicationErrors?: boolean;
+    enabled?: boolean;
+    eventTypes?: string[];
+    excludeEventTypes?: string[];
+    includeRequestData?: boolean;
+    includeResponseData?: boolean;
+    logFile?: string;
+    maxDataSize?: number;
+    maxDelegationDepth?: number;
+}
+
+/**
+ * Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+ */
+export interface AuthzConfigArgs {
+    entitiesJson?: string;
+    groupClaimName?: string;
+    groupEntityType?: string;
+    policies?: string[];
+    primaryUpstreamProvider?: string;
+    roleClaimName?: string;
+    type?: string;
+}
+
+/**
  * Outgoing auth for one backend (or the default): `discovered` or an auth config.
  */
 export interface BackendAuthArgs {
@@ -36,6 +79,62 @@ export interface BackendAuthArgs {
 }
 
 /**
+ * Circuit breaker of `failureHandling` (off unless `enabled`).
+ */
+export interface CircuitBreakerConfigArgs {
+    enabled?: boolean;
+    failureThreshold?: number;
+    timeout?: string;
+}
+
+/**
+ * vmcp's `codeMode` (CodeModeConfig): a scripting tool over the aggregated tools.
+ */
+export interface CodeModeArgs {
+    enabled?: boolean;
+    parallelMaxConcurrency?: number;
+    stepLimit?: number;
+    toolCallTimeout?: string;
+}
+
+/**
+ * One composite tool (CompositeToolConfig): a named workflow of steps.
+ */
+export interface CompositeToolArgs {
+    /**
+     * Tool annotation fields to override (unset ones pass through).
+     */
+    annotations?: inputs.ToolAnnotationsOverrideArgs;
+    description?: string;
+    name: string;
+    /**
+     * The output schema of a composite tool.
+     */
+    output?: inputs.OutputConfigArgs;
+    parameters?: {[key: string]: any};
+    /**
+     * One step of a composite tool (WorkflowStepConfig).
+     */
+    steps: inputs.WorkflowStepArgs[];
+    timeout?: string;
+}
+
+/**
+ * Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
+ */
+export interface ConflictResolutionConfigArgs {
+    prefixFormat?: string;
+    priorityOrder?: string[];
+}
+
+/**
+ * What to do when the user declines or cancels an elicitation.
+ */
+export interface ElicitationResponseConfigArgs {
+    action?: string;
+}
+
+/**
  * A reference to an MCPExternalAuthConfig in the group's namespace.
  */
 export interface ExternalAuthConfigNameArgs {
@@ -43,12 +142,33 @@ export interface ExternalAuthConfigNameArgs {
 }
 
 /**
- * Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given.
+ * Health checks, partial failures and the circuit breaker.
+ */
+export interface FailureHandlingConfigArgs {
+    /**
+     * Circuit breaker of `failureHandling` (off unless `enabled`).
+     */
+    circuitBreaker?: inputs.CircuitBreakerConfigArgs;
+    healthCheckInterval?: string;
+    healthCheckTimeout?: string;
+    partialFailureMode?: string;
+    statusReportingInterval?: string;
+    unhealthyThreshold?: number;
+}
+
+/**
+ * vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
  */
 export interface IncomingAuthArgs {
-    authz?: {[key: string]: any};
-    oidc?: {[key: string]: any};
-    type?: enums.IncomingAuthType;
+    /**
+     * Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
+     */
+    authz?: inputs.AuthzConfigArgs;
+    /**
+     * OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+     */
+    oidc?: inputs.OIDCConfigArgs;
+    type?: string;
 }
 
 /**
@@ -69,11 +189,56 @@ export interface LabelSelectorRequirementArgs {
 }
 
 /**
+ * Which backends vmcp subscribes to for list_changed notifications.
+ */
+export interface ListChangedConfigArgs {
+    disabledWorkloads?: string[];
+    enabled?: boolean;
+}
+
+/**
  * Node affinity; its terms are left to the API server to check.
  */
 export interface NodeAffinityArgs {
     preferredDuringSchedulingIgnoredDuringExecution?: {[key: string]: any}[];
     requiredDuringSchedulingIgnoredDuringExecution?: {[key: string]: any};
+}
+
+/**
+ * OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
+ */
+export interface OIDCConfigArgs {
+    audience?: string;
+    caBundlePath?: string;
+    clientId?: string;
+    clientSecretEnv?: string;
+    insecureAllowHttp?: boolean;
+    introspectionUrl?: string;
+    issuer?: string;
+    jwksAllowPrivateIp?: boolean;
+    jwksUrl?: string;
+    protectedResourceAllowPrivateIp?: boolean;
+    resource?: string;
+    scopes?: string[];
+}
+
+/**
+ * vmcp's `operational` (OperationalConfig); unset fields take vmcp's defaults.
+ */
+export interface OperationalArgs {
+    /**
+     * Health checks, partial failures and the circuit breaker.
+     */
+    failureHandling?: inputs.FailureHandlingConfigArgs;
+    /**
+     * Which backends vmcp subscribes to for list_changed notifications.
+     */
+    listChanged?: inputs.ListChangedConfigArgs;
+    logLevel?: string;
+    /**
+     * Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+     */
+    timeouts?: inputs.TimeoutConfigArgs;
 }
 
 /**
@@ -88,6 +253,28 @@ export interface OutgoingAuthArgs {
      * Outgoing auth for one backend (or the default): `discovered` or an auth config.
      */
     default?: inputs.BackendAuthArgs;
+}
+
+/**
+ * The output schema of a composite tool.
+ */
+export interface OutputConfigArgs {
+    /**
+     * One property of a composite tool's output (type and description required by vmcp).
+     */
+    properties: {[key: string]: inputs.OutputPropertyArgs};
+    required?: string[];
+}
+
+/**
+ * One property of a composite tool's output (type and description required by vmcp).
+ */
+export interface OutputPropertyArgs {
+    default?: any;
+    description?: string;
+    properties?: {[key: string]: inputs.OutputPropertyArgs};
+    type: string;
+    value?: string;
 }
 
 /**
@@ -108,11 +295,37 @@ export interface PodDisruptionBudgetArgs {
 }
 
 /**
+ * `spec.podTemplateSpec`: a pod template patch, strategic-merged onto the generated one.
+ */
+export interface PodTemplateSpecArgs {
+    metadata?: {[key: string]: any};
+    spec?: {[key: string]: any};
+}
+
+/**
  * Container `resources`; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
  */
 export interface ResourcesArgs {
     limits?: {[key: string]: string};
     requests?: {[key: string]: string};
+}
+
+/**
+ * A step's `onError`: abort (default), continue or retry.
+ */
+export interface StepErrorHandlingArgs {
+    action?: string;
+    retryCount?: number;
+    retryDelay?: string;
+}
+
+/**
+ * Backend request timeouts: `default`, `perWorkload`, `backendInit`.
+ */
+export interface TimeoutConfigArgs {
+    backendInit?: string;
+    default?: string;
+    perWorkload?: {[key: string]: string};
 }
 
 /**
@@ -124,6 +337,36 @@ export interface TolerationArgs {
     operator?: enums.TolerationOperator;
     tolerationSeconds?: number;
     value?: string;
+}
+
+/**
+ * Tool annotation fields to override (unset ones pass through).
+ */
+export interface ToolAnnotationsOverrideArgs {
+    destructiveHint?: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+    readOnlyHint?: boolean;
+    title?: string;
+}
+
+/**
+ * A reference to an MCPToolConfig (refused here: only the operator resolves it).
+ */
+export interface ToolConfigRefArgs {
+    name?: string;
+}
+
+/**
+ * A new name and/or description (and annotations) for one backend tool.
+ */
+export interface ToolOverrideArgs {
+    /**
+     * Tool annotation fields to override (unset ones pass through).
+     */
+    annotations?: inputs.ToolAnnotationsOverrideArgs;
+    description?: string;
+    name?: string;
 }
 
 /**
@@ -141,4 +384,54 @@ export interface TopologySpreadConstraintArgs {
     nodeTaintsPolicy?: enums.TopologySpreadConstraintNodeTaintsPolicy;
     topologyKey: string;
     whenUnsatisfiable: enums.TopologySpreadConstraintWhenUnsatisfiable;
+}
+
+/**
+ * One step of a composite tool (WorkflowStepConfig).
+ */
+export interface WorkflowStepArgs {
+    arguments?: {[key: string]: any};
+    collection?: string;
+    condition?: string;
+    defaultResults?: {[key: string]: any};
+    dependsOn?: string[];
+    id: string;
+    itemVar?: string;
+    maxIterations?: number;
+    maxParallel?: number;
+    message?: string;
+    /**
+     * What to do when the user declines or cancels an elicitation.
+     */
+    onCancel?: inputs.ElicitationResponseConfigArgs;
+    /**
+     * What to do when the user declines or cancels an elicitation.
+     */
+    onDecline?: inputs.ElicitationResponseConfigArgs;
+    /**
+     * A step's `onError`: abort (default), continue or retry.
+     */
+    onError?: inputs.StepErrorHandlingArgs;
+    schema?: {[key: string]: any};
+    /**
+     * One step of a composite tool (WorkflowStepConfig).
+     */
+    step?: inputs.WorkflowStepArgs;
+    timeout?: string;
+    tool?: string;
+    type?: string;
+}
+
+/**
+ * Tool filtering and overrides for one backend (`workload`).
+ */
+export interface WorkloadToolConfigArgs {
+    excludeAll?: boolean;
+    filter?: string[];
+    overrides?: {[key: string]: inputs.ToolOverrideArgs};
+    /**
+     * A reference to an MCPToolConfig (refused here: only the operator resolves it).
+     */
+    toolConfigRef?: inputs.ToolConfigRefArgs;
+    workload?: string;
 }

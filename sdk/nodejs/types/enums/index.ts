@@ -9,14 +9,6 @@ export const BackendAuthType = {
 
 export type BackendAuthType = (typeof BackendAuthType)[keyof typeof BackendAuthType];
 
-export const IncomingAuthType = {
-    Anonymous: "anonymous",
-    Oidc: "oidc",
-    Local: "local",
-} as const;
-
-export type IncomingAuthType = (typeof IncomingAuthType)[keyof typeof IncomingAuthType];
-
 export const LabelSelectorRequirementOperator = {
     In: "In",
     NotIn: "NotIn",
@@ -25,6 +17,14 @@ export const LabelSelectorRequirementOperator = {
 } as const;
 
 export type LabelSelectorRequirementOperator = (typeof LabelSelectorRequirementOperator)[keyof typeof LabelSelectorRequirementOperator];
+
+export const Preflight = {
+    Off: "off",
+    Warn: "warn",
+    Strict: "strict",
+} as const;
+
+export type Preflight = (typeof Preflight)[keyof typeof Preflight];
 
 export const SecurityContextMode = {
     Kubernetes: "kubernetes",
@@ -40,6 +40,13 @@ export const ServiceType = {
 } as const;
 
 export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
+
+export const SessionAffinity = {
+    ClientIP: "ClientIP",
+    None: "None",
+} as const;
+
+export type SessionAffinity = (typeof SessionAffinity)[keyof typeof SessionAffinity];
 
 export const TolerationEffect = {
     NoSchedule: "NoSchedule",
