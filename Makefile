@@ -4,8 +4,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden clean \
-	policy-setup policy-typecheck
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden sdk node-deps \
+	clean policy-setup policy-typecheck
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -45,7 +45,7 @@ e2e: setup
 	$(PY) -m pytest -m e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
-engine-test: setup policy-setup
+engine-test: setup policy-setup node-deps
 	scripts/test-cluster build
 	scripts/pulumi-engine build
 	$(PY) -m pytest -m engine
@@ -61,6 +61,22 @@ engine-bench: setup
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
+
+# The vmcp provider's schema, generated from VirtualMCPServerArgs, and the typed SDKs generated
+# from it (TypeScript in sdk/nodejs, Go in sdk/go) by pkg/v3's code generators (sdk/codegen).
+sdk: setup
+	scripts/pulumi-engine build codegen
+	$(PY) -m vmcp_components.component.schema > sdk/schema.json
+	"$$(scripts/pulumi-engine sdkgen)" sdk/schema.json sdk
+
+# npm packages of the engine tier's TypeScript program (tests/engine/typescript, locked), installed
+# from npm into the cache (not the repo); reinstalled only when the lock file changes.
+NODE_DEPS := $(or $(VMCP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmcp-components)/node-tests
+node-deps:
+	@mkdir -p $(NODE_DEPS)
+	@cmp -s tests/engine/typescript/package-lock.json $(NODE_DEPS)/package-lock.json && test -d $(NODE_DEPS)/node_modules || \
+	  { cp tests/engine/typescript/package.json tests/engine/typescript/package-lock.json $(NODE_DEPS)/ && \
+	    cd $(NODE_DEPS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; }
 
 clean:
 	rm -rf .venv policy/.venv out .pytest_cache .ruff_cache

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.resource import DependencyResource
 
 from vmcp_components.component.outputs import derived, detached, joined
 from vmcp_components.component.preflight_step import preflighted
@@ -75,7 +76,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """In-cluster URL of the vMCP Service; resolves once the Service exists."""
     config_map_name: pulumi.Output[str]
+    """Name of the ConfigMap holding config.yaml."""
     deployment_name: pulumi.Output[str]
+    """Name of the vMCP Deployment."""
 
     def __init__(
         self,
@@ -173,7 +176,12 @@ class VirtualMCPServer(pulumi.ComponentResource):
         """
         depends_on: object = opts.depends_on if opts else None
         dependencies: list[object] = list(depends_on) if isinstance(depends_on, list) else []
-        ids = [d.id for d in dependencies if isinstance(d, pulumi.CustomResource)]
+        # A provider host (other languages) passes URN-only stand-ins, which have no id.
+        ids = [
+            d.id
+            for d in dependencies
+            if isinstance(d, pulumi.CustomResource) and not isinstance(d, DependencyResource)
+        ]
         # Waits for the URN only when there is something to wait for: it is the engine's round
         # trip (about 0.5 s of every run) otherwise. Detached, as a dependency of the children
         # on the component itself would be one on themselves.

@@ -148,6 +148,7 @@ class VirtualMCPServerArgs(SettingsModel):
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(
         default="ClusterIP", alias="serviceType"
     )
+    """Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer."""
     incoming_auth: IncomingAuth = Field(default_factory=IncomingAuth, alias="incomingAuth")
     """vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does."""
     outgoing_auth: OutgoingAuth = Field(default_factory=OutgoingAuth, alias="outgoingAuth")
