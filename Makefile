@@ -27,16 +27,17 @@ unit: setup
 
 test: lint typecheck unit
 
+# Each tier collects only its own folder, so the e2e process never imports pulumi (grpc).
 e2e: setup
 	scripts/test-cluster build
 	scripts/toolhive build
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m e2e tests/e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
 engine-test: setup
 	scripts/test-cluster build
 	scripts/pulumi-engine build
-	$(PY) -m pytest -m engine
+	$(PY) -m pytest -m engine tests/engine
 
 bench: setup
 	$(PY) bench/render_bench.py
