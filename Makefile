@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden clean
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden mutation clean
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -48,8 +48,14 @@ engine-bench: setup
 	scripts/pulumi-engine build
 	$(PY) bench/engine_bench.py --floor
 
+# Mutation testing of the core (mutmut 3; slow, not in CI): tests/mutation/README.md.
+mutation: setup
+	$(UV) sync --frozen --group mutation
+	time .venv/bin/mutmut run
+	$(PY) tests/mutation/score.py
+
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
 
 clean:
-	rm -rf .venv out .pytest_cache .ruff_cache
+	rm -rf .venv out .pytest_cache .ruff_cache mutants

@@ -1,0 +1,97 @@
+"""Tests written for the mutants `make mutation` found alive (tests/mutation/README.md).
+
+Each test names the behaviour a surviving mutant changed without any test noticing; the
+mutants that change nothing observable are listed with the reason in
+tests/mutation/equivalent.md instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+from vmcp_components.core import naming
+from vmcp_components.core.backends.derivation import derive_backends
+from vmcp_components.core.backends.remote_url import check_remote_url
+
+
+def _reason(url: str) -> str:
+    problem = check_remote_url(url)
+    assert problem is not None, url
+    return problem.reason
+
+
+# ─── remote_url: bracketed hosts, as Go's parseHost reads them ───
+
+NOT_IPV6 = (
+    "remote URL is invalid: the host in brackets is not an IPv6 address; brackets are only for "
+    "IPv6 addresses, write IPv4 addresses and names without them"
+)
+
+
+def test_the_last_closing_bracket_ends_the_host_as_in_go() -> None:
+    # Go's parseHost takes the last "]": "::1]" is the host (not an address), ":80" the port
+    assert _reason("http://[::1]]:80/") == NOT_IPV6
+
+
+def test_brackets_around_an_ipv4_address_are_refused_in_full() -> None:
+    assert _reason("http://[192.0.2.1]/mcp") == NOT_IPV6
+
+
+def test_an_ipv6_zone_is_refused_in_full() -> None:
+    assert _reason("https://[fe80::1%25eth0]:8443/mcp") == (
+        "remote URL host is not allowed: the IPv6 address has a zone identifier "
+        '("%25..."), which means nothing for a remote server and hides the address from this '
+        "check; remove it"
+    )
+
+
+# ─── naming: the CA volume of an entry with no letter or digit to keep ───
+
+
+def test_a_volume_name_with_nothing_safe_left_is_the_digest_alone() -> None:
+    digest = naming.ca_bundle_volume_name("...")[len("ca-bundle-") :]
+    assert naming.ca_bundle_volume_name("...") == f"ca-bundle-{digest}"
+    assert len(digest) == 8
+
+
+# ─── checks: the operator's Failed phase and its conditions ───
+
+
+def _failed_reason(conditions: list[dict[str, str]]) -> str:
+    entry = factories.entry("broken", phase="Failed", conditions=conditions)
+    result = derive_backends(
+        factories.inventory(factories.group(), factories.entry("ok"), entry), factories.GROUP
+    )
+    (skipped,) = (s for s in result.skipped if s.name == "broken")
+    return skipped.reason
+
+
+def test_a_failed_entry_joins_every_failed_condition() -> None:
+    reason = _failed_reason(
+        [
+            factories.condition("GroupRefValidated", "False", "A", "first problem"),
+            factories.condition("CABundleValidated", "False", "B", ""),
+            factories.condition("Valid", "False", "C", "overall"),
+        ]
+    )
+    assert reason == "the ToolHive operator marked it Failed: first problem; B"
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [[], [factories.condition("Valid", "True", "Checked", "all good")]],
+    ids=["no conditions", "only a true Valid"],
+)
+def test_a_failed_entry_without_a_false_condition_says_so(conditions: list[dict[str, str]]) -> None:
+    assert _failed_reason(conditions) == (
+        "the ToolHive operator marked it Failed: no condition message"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [("url", "url"), ("roleRef", "role_ref"), ("configMapName", "config_map_name")],
+)
+def test_snake_case_turns_wire_keys_into_argument_names(key: str, name: str) -> None:
+    assert naming.snake_case(key) == name
