@@ -11,7 +11,8 @@ program under the real engine) through `clock_site/sitecustomize.py`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,16 @@ SITE_DIR = Path(__file__).resolve().parent / "clock_site"
 def freeze(at: datetime = NOW) -> None:
     """Make every render in this process check CA bundles at `at`."""
     sitecustomize.freeze(at)
+
+
+@contextmanager
+def frozen_at(at: datetime) -> Iterator[None]:
+    """Render at `at` inside the block (a test whose certificates a real TLS stack checks)."""
+    freeze(at)
+    try:
+        yield
+    finally:
+        freeze()
 
 
 def subprocess_env(at: datetime = NOW, base: Mapping[str, str] | None = None) -> dict[str, str]:
