@@ -3,9 +3,9 @@
 Stack config keys are the component's arguments in camelCase under the project namespace
 (`vmcp-components:group`, ...), plus `kubeconfig` and `context`, which feed both the explicit
 kubernetes provider and the component's discovery, so the two always talk to the same cluster.
-Values are read with `pulumi.Config` and validated by `stack_config` (shared with `render
---stack`); a `--secret` kubeconfig reaches the provider as a secret. A key that is not known, or
-a value of the wrong type, fails the run with the key named.
+Values are read with `pulumi.Config` and validated by `core.settings.stack_files` (shared
+with `render --stack` and `watch`); a `--secret` kubeconfig reaches the provider as a secret.
+A key that is not known, or a value of the wrong type, fails the run with the key named.
 """
 
 from __future__ import annotations

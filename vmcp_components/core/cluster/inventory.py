@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from vmcp_components.core.cluster.kinds import BY_KIND, CONFIG_MAP, CORE_KINDS, SECRET, ToolHiveKind
-from vmcp_components.core.cluster.models import Malformed, WireModel, parse_object
+from vmcp_components.core.cluster.models import ClusterModel, Malformed, parse_object
 from vmcp_components.errors import VmcpError, echo
 
 _CORE = {kind.kind: kind for kind in CORE_KINDS}
-Model = TypeVar("Model", bound=WireModel)
+Model = TypeVar("Model", bound=ClusterModel)
 
 
 class SnapshotError(VmcpError):
@@ -31,8 +31,8 @@ class Inventory:
     """Parsed objects of one namespace, by kind and name; Secrets as key names only."""
 
     namespace: str
-    toolhive: Mapping[str, Mapping[str, WireModel | Malformed]] = field(
-        default_factory=dict[str, Mapping[str, WireModel | Malformed]]
+    toolhive: Mapping[str, Mapping[str, ClusterModel | Malformed]] = field(
+        default_factory=dict[str, Mapping[str, ClusterModel | Malformed]]
     )
     """ToolHive objects by kind, then name: the model, or `Malformed` when the schema fails."""
     config_maps: Mapping[str, Mapping[str, str]] = field(
@@ -75,7 +75,7 @@ def build_inventory(
 
     `secret_keys` adds Secrets already reduced to key names (discovery's plan).
     """
-    toolhive: dict[str, dict[str, WireModel | Malformed]] = {}
+    toolhive: dict[str, dict[str, ClusterModel | Malformed]] = {}
     config_maps: dict[str, dict[str, str]] = {}
     keys: dict[str, frozenset[str]] = dict(secret_keys or {})
     seen: set[tuple[str, str]] = set()

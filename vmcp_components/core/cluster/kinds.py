@@ -15,19 +15,19 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from vmcp_components.core.cluster.models import (
+    ClusterModel,
     MCPExternalAuthConfig,
     MCPGroup,
     MCPRemoteProxy,
     MCPServer,
     MCPServerEntry,
-    WireModel,
 )
 
 TOOLHIVE_GROUP = "toolhive.stacklok.dev"
 STORAGE_VERSION = "v1beta1"
 SERVED_VERSIONS = (STORAGE_VERSION, "v1alpha1")
 
-Model_co = TypeVar("Model_co", bound=WireModel, covariant=True)
+Model_co = TypeVar("Model_co", bound=ClusterModel, covariant=True)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ StaticTransport = Literal["sse", "streamable-http"]
 STATIC_TRANSPORTS: tuple[str, ...] = ("sse", "streamable-http")
 
 
-class WireModel(BaseModel):
+class ClusterModel(BaseModel):
     """Base for Kubernetes wire objects: camelCase aliases, unknown fields ignored, immutable."""
 
     model_config = ConfigDict(
@@ -39,7 +39,7 @@ class WireModel(BaseModel):
     )
 
 
-class ObjectMeta(WireModel):
+class ObjectMeta(ClusterModel):
     """The metadata fields derivation looks at."""
 
     name: str = Field(min_length=1)
@@ -48,20 +48,20 @@ class ObjectMeta(WireModel):
     annotations: dict[str, str] = Field(default_factory=dict)
 
 
-class NamedRef(WireModel):
+class NamedRef(ClusterModel):
     """A same-namespace reference by name (MCPGroupRef, ExternalAuthConfigRef)."""
 
     name: str = Field(min_length=1)
 
 
-class SecretKeyRef(WireModel):
+class SecretKeyRef(ClusterModel):
     """One key of a Secret in the same namespace."""
 
     name: str = Field(min_length=1)
     key: str = Field(min_length=1)
 
 
-class ConfigMapKeySelector(WireModel):
+class ConfigMapKeySelector(ClusterModel):
     """core/v1 ConfigMapKeySelector: the CRD requires `key`; an empty key means `ca.crt`."""
 
     name: str = ""
@@ -69,7 +69,7 @@ class ConfigMapKeySelector(WireModel):
     optional: StrictBool | None = None
 
 
-class CABundleSource(WireModel):
+class CABundleSource(ClusterModel):
     """Where an entry's CA bundle comes from (a ConfigMap key)."""
 
     config_map_ref: ConfigMapKeySelector | None = None
@@ -85,14 +85,14 @@ class CABundleSource(WireModel):
         return self
 
 
-class HeaderFromSecret(WireModel):
+class HeaderFromSecret(ClusterModel):
     """A header whose value comes from a Secret key."""
 
     header_name: str = Field(min_length=1, max_length=255)
     value_secret_ref: SecretKeyRef
 
 
-class HeaderForwardConfig(WireModel):
+class HeaderForwardConfig(ClusterModel):
     """An entry's headers: literal ones and ones from Secrets (unique names)."""
 
     add_plaintext_headers: dict[str, str] = Field(default_factory=dict)
@@ -109,7 +109,7 @@ class HeaderForwardConfig(WireModel):
         return items
 
 
-class Condition(WireModel):
+class Condition(ClusterModel):
     """A metav1.Condition as the operator writes it."""
 
     type: str
@@ -118,7 +118,7 @@ class Condition(WireModel):
     message: str = ""
 
 
-class WorkloadStatus(WireModel):
+class WorkloadStatus(ClusterModel):
     """The operator's status of an MCPServer, MCPRemoteProxy or auth config."""
 
     phase: str | None = None
@@ -126,7 +126,7 @@ class WorkloadStatus(WireModel):
     conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
-class MCPServerEntrySpec(WireModel):
+class MCPServerEntrySpec(ClusterModel):
     """What an MCPServerEntry declares: the remote URL, transport, group and refs."""
 
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
@@ -138,14 +138,14 @@ class MCPServerEntrySpec(WireModel):
     ca_bundle_ref: CABundleSource | None = None
 
 
-class MCPServerEntryStatus(WireModel):
+class MCPServerEntryStatus(ClusterModel):
     """The entry controller's verdict."""
 
     phase: Literal["Valid", "Pending", "Failed"] | None = None
     conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
-class MCPServerEntry(WireModel):
+class MCPServerEntry(ClusterModel):
     """A remote MCP server declared for a group."""
 
     metadata: ObjectMeta
@@ -153,7 +153,7 @@ class MCPServerEntry(WireModel):
     status: MCPServerEntryStatus | None = None
 
 
-class MCPServerSpec(WireModel):
+class MCPServerSpec(ClusterModel):
     """The fields of an MCPServer that decide its backend."""
 
     group_ref: NamedRef | None = None
@@ -162,7 +162,7 @@ class MCPServerSpec(WireModel):
     external_auth_config_ref: NamedRef | None = None
 
 
-class MCPServer(WireModel):
+class MCPServer(ClusterModel):
     """An MCP server the operator runs in the cluster (reached through its proxy)."""
 
     metadata: ObjectMeta
@@ -170,7 +170,7 @@ class MCPServer(WireModel):
     status: WorkloadStatus | None = None
 
 
-class MCPRemoteProxySpec(WireModel):
+class MCPRemoteProxySpec(ClusterModel):
     """The fields of an MCPRemoteProxy that decide its backend."""
 
     remote_url: Annotated[str, Field(pattern=r"^https?://")] = Field(alias="remoteUrl")
@@ -179,7 +179,7 @@ class MCPRemoteProxySpec(WireModel):
     external_auth_config_ref: NamedRef | None = None
 
 
-class MCPRemoteProxy(WireModel):
+class MCPRemoteProxy(ClusterModel):
     """A proxy the operator runs in front of a remote MCP server."""
 
     metadata: ObjectMeta
@@ -187,20 +187,20 @@ class MCPRemoteProxy(WireModel):
     status: WorkloadStatus | None = None
 
 
-class MCPGroupStatus(WireModel):
+class MCPGroupStatus(ClusterModel):
     """The group controller's verdict."""
 
     phase: Literal["Ready", "Pending", "Failed"] | None = None
     conditions: list[Condition] = Field(default_factory=list[Condition])
 
 
-class MCPGroupSpec(WireModel):
+class MCPGroupSpec(ClusterModel):
     """What an MCPGroup declares."""
 
     description: str | None = None
 
 
-class MCPGroup(WireModel):
+class MCPGroup(ClusterModel):
     """The group whose members become the vMCP's backends."""
 
     metadata: ObjectMeta
@@ -208,7 +208,7 @@ class MCPGroup(WireModel):
     status: MCPGroupStatus | None = None
 
 
-class TokenExchangeConfig(WireModel):
+class TokenExchangeConfig(ClusterModel):
     """RFC 8693 token exchange settings; the client secret by reference."""
 
     token_url: str = Field(min_length=1, alias="tokenUrl")
@@ -219,14 +219,14 @@ class TokenExchangeConfig(WireModel):
     subject_token_type: str | None = None
 
 
-class HeaderInjectionConfig(WireModel):
+class HeaderInjectionConfig(ClusterModel):
     """A header injected with a value from a Secret key."""
 
     header_name: str = Field(min_length=1)
     value_secret_ref: SecretKeyRef
 
 
-class MCPExternalAuthConfigSpec(WireModel):
+class MCPExternalAuthConfigSpec(ClusterModel):
     """The auth type and its settings."""
 
     type: str = Field(min_length=1)
@@ -234,7 +234,7 @@ class MCPExternalAuthConfigSpec(WireModel):
     header_injection: HeaderInjectionConfig | None = None
 
 
-class MCPExternalAuthConfig(WireModel):
+class MCPExternalAuthConfig(ClusterModel):
     """How vMCP authenticates to a backend."""
 
     metadata: ObjectMeta
@@ -245,7 +245,7 @@ class MCPExternalAuthConfig(WireModel):
 Member = MCPServerEntry | MCPServer | MCPRemoteProxy
 """An object that joins a group through `spec.groupRef` and may become a vMCP backend."""
 
-Model = TypeVar("Model", bound=WireModel)
+Model = TypeVar("Model", bound=ClusterModel)
 
 
 @dataclass(frozen=True)

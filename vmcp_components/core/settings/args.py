@@ -8,13 +8,10 @@ it never leaves this module.)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -23,6 +20,7 @@ from pydantic import (
 
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.models import describe_validation_error
+from vmcp_components.core.settings.base import SettingsModel
 from vmcp_components.core.settings.workload import (
     Affinity,
     Annotations,
@@ -37,9 +35,8 @@ from vmcp_components.errors import VmcpError, echo
 
 DEFAULT_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:v0.63.0"
 
-# The Service is `vmcp-<name>` and must be a DNS-1035 label (<= 63): so name <= 58.
-_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_NAME_LENGTH = 58
+"""The Service is `vmcp-<name>` and must be a DNS-1035 label (<= 63): so name <= 58."""
 
 
 class ArgsError(VmcpError):
@@ -47,7 +44,7 @@ class ArgsError(VmcpError):
 
 
 def _check_vmcp_name(name: str) -> str:
-    if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
+    if len(name) > MAX_NAME_LENGTH or not naming.is_dns_label(name):
         raise ValueError(
             f"{echo(name)} is not a valid vMCP name: use at most {MAX_NAME_LENGTH} lowercase "
             "letters, "
@@ -86,13 +83,7 @@ def _names(values: list[str], what: str, key: str) -> list[str]:
     return values
 
 
-class StrictModel(BaseModel):
-    """Base of the argument models: unknown keys refused, immutable, camelCase accepted."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class ExternalAuthConfigName(StrictModel):
+class ExternalAuthConfigName(SettingsModel):
     """A reference to an MCPExternalAuthConfig in the group's namespace."""
 
     name: str
@@ -103,7 +94,7 @@ class ExternalAuthConfigName(StrictModel):
         return _check_object_name(value, "MCPExternalAuthConfig name")
 
 
-class BackendAuth(StrictModel):
+class BackendAuth(SettingsModel):
     """Outgoing auth for one backend (or the default): `discovered` or an auth config."""
 
     type: Literal["discovered", "externalAuthConfigRef"]
@@ -122,14 +113,14 @@ class BackendAuth(StrictModel):
         return self
 
 
-class OutgoingAuth(StrictModel):
+class OutgoingAuth(SettingsModel):
     """vMCP's `outgoingAuth`: a default strategy and per-backend overrides."""
 
     default: BackendAuth | None = None
     backends: dict[str, BackendAuth] = Field(default_factory=dict)
 
 
-class IncomingAuth(StrictModel):
+class IncomingAuth(SettingsModel):
     """Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given."""
 
     type: Literal["anonymous", "oidc", "local"] = "anonymous"
@@ -143,7 +134,7 @@ class IncomingAuth(StrictModel):
         return self
 
 
-class VirtualMCPServerArgs(StrictModel):
+class VirtualMCPServerArgs(SettingsModel):
     """Arguments of a VirtualMCPServer; field names also accept camelCase (stack config)."""
 
     namespace: str

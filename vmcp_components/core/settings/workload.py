@@ -14,29 +14,20 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
+from vmcp_components.core import naming
+from vmcp_components.core.settings.base import SettingsModel
 from vmcp_components.errors import echo
 
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 _QUALIFIED_NAME = re.compile(rf"({_NAME})")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))(?P<suffix>[eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?"
 )
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _PERCENT = re.compile(r"\d+%")
-
-
-class WireModel(BaseModel):
-    """Base of the settings models: Kubernetes' camelCase keys, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    def dump(self) -> dict[str, Any]:
-        """The setting as the Kubernetes API spells it (camelCase, unset fields left out)."""
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 # ─── names, labels and annotations ───
@@ -46,7 +37,7 @@ def check_qualified_name(key: str, what: str) -> str:
     """`[prefix/]name`: prefix a DNS subdomain (<= 253), name <= 63 (label/annotation keys)."""
     prefix, slash, name = key.rpartition("/")
     if (
-        (slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)))
+        (slash and not naming.is_dns_subdomain(prefix))
         or len(name) > 63
         or not _QUALIFIED_NAME.fullmatch(name)
     ):
@@ -157,7 +148,7 @@ def _resource_names(value: Any) -> Any:
 ResourceList = Annotated[dict[str, Quantity], BeforeValidator(_resource_names)]
 
 
-class Resources(WireModel):
+class Resources(SettingsModel):
     """Container `resources`; replaces the default (requests 100m/128Mi, limits 500m/512Mi)."""
 
     requests: ResourceList | None = None
@@ -177,7 +168,7 @@ class Resources(WireModel):
 # ─── scheduling ───
 
 
-class Toleration(WireModel):
+class Toleration(SettingsModel):
     """A pod toleration, with the API server's rules on operator, value and effect."""
 
     key: str | None = None
@@ -199,7 +190,7 @@ class Toleration(WireModel):
         return self
 
 
-class LabelSelectorRequirement(WireModel):
+class LabelSelectorRequirement(SettingsModel):
     """One `matchExpressions` item of a label selector."""
 
     key: str
@@ -216,7 +207,7 @@ class LabelSelectorRequirement(WireModel):
         return self
 
 
-class LabelSelector(WireModel):
+class LabelSelector(SettingsModel):
     """A label selector: `matchLabels` and `matchExpressions`."""
 
     match_labels: Labels | None = Field(default=None, alias="matchLabels")
@@ -225,7 +216,7 @@ class LabelSelector(WireModel):
     )
 
 
-class TopologySpreadConstraint(WireModel):
+class TopologySpreadConstraint(SettingsModel):
     """A pod topology spread constraint; without `labelSelector` it selects the vMCP's pods."""
 
     max_skew: int = Field(alias="maxSkew", ge=1)
@@ -260,7 +251,7 @@ class TopologySpreadConstraint(WireModel):
         return wire
 
 
-class NodeAffinity(WireModel):
+class NodeAffinity(SettingsModel):
     """Node affinity; its terms are left to the API server to check."""
 
     required_during_scheduling_ignored_during_execution: dict[str, Any] | None = Field(
@@ -271,7 +262,7 @@ class NodeAffinity(WireModel):
     )
 
 
-class PodAffinity(WireModel):
+class PodAffinity(SettingsModel):
     """Pod affinity or anti-affinity; its terms are left to the API server to check."""
 
     required_during_scheduling_ignored_during_execution: list[dict[str, Any]] | None = Field(
@@ -282,7 +273,7 @@ class PodAffinity(WireModel):
     )
 
 
-class Affinity(WireModel):
+class Affinity(SettingsModel):
     """The pod's `affinity`: node, pod and pod anti-affinity."""
 
     node_affinity: NodeAffinity | None = Field(default=None, alias="nodeAffinity")
@@ -304,7 +295,7 @@ def _int_or_percent(value: Any) -> Any:
 IntOrPercent = Annotated[int | str, BeforeValidator(_int_or_percent)]
 
 
-class PodDisruptionBudget(WireModel):
+class PodDisruptionBudget(SettingsModel):
     """PDB settings. Unset: a PDB with maxUnavailable 1 whenever replicas > 1."""
 
     enabled: bool = True
