@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from tests import factories
 from tests.unit.helpers import render_checked, skipped_by_name
+from vmcp_components.core import render as render_module
 from vmcp_components.core.backends.remote_url import check_remote_url
 from vmcp_components.core.render import RenderError, Rendering, kubectl_apply_warnings
 from vmcp_components.core.settings.args import ArgsError, vmcp_name
@@ -333,3 +335,46 @@ def test_ca_volume_names_at_the_label_limit(length: int, verbatim: bool) -> None
     (volume,) = (v["name"] for v in volumes if v["name"] != "vmcp-config")
     assert len(volume) <= 63
     assert (volume == f"ca-bundle-{entry}") is verbatim
+
+
+# ─── CA certificates: the validity period's ends, and the 30-day expiry warning ───
+
+AT = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def _ca_render(not_before: datetime, not_after: datetime) -> Rendering:
+    pem = factories.certificate("Corp Root", not_before=not_before, not_after=not_after)
+    objects = [
+        factories.config_map("corp-ca", {"ca.crt": pem}),
+        factories.entry("tls", ca=("corp-ca", "ca.crt")),
+        factories.entry("plain"),
+    ]
+    return render_module.render(_inventory(*objects), "eng-tools", factories.args(), now=AT)
+
+
+@pytest.mark.parametrize(
+    ("not_before", "not_after", "kept"),
+    [
+        (AT, AT + timedelta(days=400), True),  # valid from this very second
+        (AT + timedelta(seconds=1), AT + timedelta(days=400), False),
+        (AT - timedelta(days=400), AT, True),  # valid until this very second
+        (AT - timedelta(days=400), AT - timedelta(seconds=1), False),
+    ],
+    ids=["starts now", "starts in a second", "ends now", "ended a second ago"],
+)
+def test_a_ca_is_usable_from_its_first_to_its_last_second(
+    not_before: datetime, not_after: datetime, kept: bool
+) -> None:
+    rendering = _ca_render(not_before, not_after)
+    assert ("tls" not in skipped_by_name(rendering)) is kept
+
+
+def test_the_expiry_warning_starts_one_second_inside_30_days() -> None:
+    start = AT - timedelta(days=400)
+    assert _ca_render(start, AT + timedelta(days=30)).warnings == ()
+    rendering = _ca_render(start, AT + timedelta(days=30) - timedelta(seconds=1))
+    assert rendering.warnings == (
+        'MCPServerEntry "tls": CA bundle ConfigMap "corp-ca" key "ca.crt": certificate '
+        "'CN=Corp Root' (valid 2029-04-27T12:00:00Z to 2030-07-01T11:59:59Z) expires in 29 "
+        "day(s); replace it before then, or TLS to the backend fails",
+    )
