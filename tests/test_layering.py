@@ -30,11 +30,15 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {
     "core": ({"errors", "core"}, CORE_THIRD_PARTY),
     "kube": ({"errors", "core", "kube"}, CORE_THIRD_PARTY | {"lightkube"}),
     "component": (
-        {"errors", "core", "kube", "component"},
+        {"errors", "core", "kube", "component", "preflight"},
         CORE_THIRD_PARTY | {"pulumi", "pulumi_kubernetes"},
     ),
     "watch": ({"errors", "core", "kube", "watch"}, CORE_THIRD_PARTY | {"lightkube", "pulumi"}),
-    "cli": ({"__init__", "errors", "core", "kube", "watch"}, set()),
+    "preflight": (
+        {"errors", "core", "kube", "preflight"},
+        CORE_THIRD_PARTY | {"lightkube", "anyio", "httpx2", "httpcore2", "mcp"},
+    ),
+    "cli": ({"__init__", "errors", "core", "kube", "watch", "preflight"}, set()),
     "__init__": (set(), set()),
     "__main__": ({"cli"}, set()),
 }
@@ -137,3 +141,14 @@ def _layer_modules(*layers: str) -> list[str]:
 def test_what_importing_a_layer_really_loads(modules: list[str], loaded: str) -> None:
     assert modules
     assert _loaded_clients(modules) == loaded
+
+
+def test_the_mcp_client_loads_only_when_a_probe_runs() -> None:
+    """`mcp` (the optional extra, ~1.7 s to import) stays out of every import of the package."""
+    modules = ["vmcp_components.cli", *_layer_modules("preflight")]
+    imports = "; ".join(f"import {module}" for module in modules)
+    check = "import sys; print('mcp' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{imports}; {check}"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

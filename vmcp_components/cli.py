@@ -2,11 +2,13 @@
 
 `render` prints, offline, every object the component would declare for a snapshot of the
 namespace (a file, or `-` for stdin): either for `--name/--namespace/--group [--strict]`, or for
-everything a stack file declares (`--stack stacks/Pulumi.prod.yaml`). Exit 0 with multi-document
-YAML on stdout (and one `warning:` line on stderr per warning of the rendering); exit 2 with one
-`error:` line on stderr (and nothing on stdout, no status file) for bad input or an undeployable
-group, and with one `error:` line when stdout cannot be written or memory runs out. The status
-file appears, atomically, only after stdout is flushed.
+everything a stack declares (`--stack prod`, or `--stack stacks/Pulumi.prod.yaml`). `watch`
+keeps a stack in step with its cluster (`vmcp_components.watch`, loaded only when it runs).
+`render` exits 0 with multi-document YAML on stdout (and one `warning:` line on stderr per
+warning of the rendering); exit 2 with one `error:` line on stderr (and nothing on stdout, no
+status file) for bad input or an undeployable group, and with one `error:` line when stdout
+cannot be written or memory runs out. The status file appears, atomically, only after stdout is
+flushed.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _RENDER_EPILOG = """\
 examples:
   %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
       --group engineering-team
-  %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot prod-snapshot.yaml
+  %(prog)s --stack prod --snapshot prod-snapshot.yaml
   kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
 
 SNAPSHOT is what this prints (Secret values are never read):
@@ -72,10 +74,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--stack",
-        type=Path,
-        metavar="FILE",
-        help="render every setting of this stack file (stacks/Pulumi.<env>.yaml), validated as "
-        "the Pulumi program does; replaces --name, --namespace, --group and --strict",
+        metavar="NAME|FILE",
+        help="render every setting of this stack: its name (Pulumi.<NAME>.yaml in the "
+        "stackConfigDir of the Pulumi.yaml in or above the current directory) or the path of "
+        "its stack file, validated as the Pulumi program does; replaces --name, --namespace, "
+        "--group and --strict",
     )
     run.add_argument("--name", help="name of the vMCP (Deployment <name>)")
     run.add_argument("--namespace", help="namespace of the group and the vMCP")
@@ -84,8 +87,49 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
-    commands.add_parser("watch", help="re-run `pulumi up` for a stack when its group changes")
+    from vmcp_components.watch import command as watch
+
+    watch.add_arguments(
+        commands.add_parser(
+            "watch",
+            help="re-run `pulumi up` for a stack when its group changes",
+            description=watch.DESCRIPTION,
+        )
+    )
+    _preflight_options(
+        commands.add_parser(
+            "preflight",
+            help="probe every backend the way vMCP will connect (DNS, TLS, MCP), before deploying",
+            description="Render as `render` does, then probe every backend it includes: DNS, "
+            "the SSRF rules on each address, TCP, TLS with vMCP's trust, MCP initialize and "
+            "tools/list. Exit 0 when all pass, 1 when any fails, 2 for bad input.",
+        )
+    )
     return parser
+
+
+def _preflight_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument(
+        "--snapshot",
+        type=Path,
+        help="read the group from this snapshot (- for stdin), not the cluster",
+    )
+    run.add_argument("--stack", type=Path, metavar="FILE", help="the settings of this stack file")
+    for key in _TARGET_OPTIONS:
+        run.add_argument(f"--{key}", help=f"{key} (as for render)")
+    run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    run.add_argument(
+        "--kubeconfig", help="the cluster's kubeconfig (default: the stack's, $KUBECONFIG)"
+    )
+    run.add_argument("--context", help="kubeconfig context")
+    run.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="read the Secret header values from the cluster (in memory only) and send them",
+    )
+    run.add_argument("--json", action="store_true", help="print the report as JSON")
+    run.add_argument("--timeout", type=float, default=10.0, help="seconds per backend (10)")
+    run.add_argument("--concurrency", type=int, default=32, help="probes at once (32)")
 
 
 def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
@@ -111,12 +155,9 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     from vmcp_components.core.settings.args import parse_args, vmcp_name
 
     if options.stack is not None:
-        from vmcp_components.core.settings.stack_files import StackConfigError, load_stack_file
+        from vmcp_components.core.settings.stack_files import load_stack
 
-        try:
-            settings = load_stack_file(options.stack)
-        except StackConfigError as error:
-            raise StackConfigError(f"{options.stack}: {error}") from None
+        settings = load_stack(str(options.stack))
         return settings.name, settings.args
     name = vmcp_name(options.name)
     args = parse_args(
@@ -239,13 +280,40 @@ def _render(options: argparse.Namespace) -> int:
     return 0
 
 
+def _preflight(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+
+    try:
+        from vmcp_components.preflight import command, report
+        from vmcp_components.preflight.runner import Settings
+
+        name, args = _target(options)
+        cluster = command.Cluster(options.kubeconfig, options.context)
+        if options.stack is not None and options.kubeconfig is None:
+            from vmcp_components.core.settings.stack_files import load_stack_file
+
+            stack = load_stack_file(options.stack)
+            cluster = command.Cluster(stack.kubeconfig, options.context or stack.context)
+        if options.snapshot is not None:
+            from vmcp_components.core.cluster.snapshot import load_snapshot
+
+            text = _read_snapshot(options.snapshot)
+            inventory = load_snapshot(text, args.namespace, _source(options.snapshot))
+        else:
+            inventory = command.cluster_inventory(cluster, args)
+        settings = Settings(options.timeout, options.concurrency)
+        secrets_from = cluster if options.with_secrets else None
+        result = command.run(inventory, name, args, settings, secrets_from)
+        _write_stdout(report.dump_json(result) if options.json else report.format_table(result))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0 if result.passed else 1
+
+
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     """Run the command with `argv` (default: sys.argv) as `prog`; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["watch"]:  # its own options: vmcp_components.watch.watcher (imported only here)
-        from vmcp_components.watch.watcher import main as watch
-
-        return watch(argv[1:])
     parser = _parser(prog)
     options = parser.parse_args(argv)
     if options.version:
@@ -254,8 +322,17 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{PROG} {vmcp_components.__version__}")
         return 0
     if options.command is None:
-        parser.error("a command is required (render, watch)")
+        parser.error("a command is required (render, preflight, watch)")
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
+    if options.command == "preflight":
+        _check_target(parser, options)
+        if options.with_secrets and options.snapshot is not None:
+            parser.error("--with-secrets reads Secret values from the cluster; drop --snapshot")
+        return _preflight(options)
+    if options.command == "watch":
+        from vmcp_components.watch import command as watch
+
+        return watch.run(options)
     raise AssertionError(options.command)  # argparse accepts only known commands

@@ -104,7 +104,8 @@ def test_provider_and_discovery_share_kubeconfig_and_context(discovery: Recordin
         (
             "vmcp-components:replica",
             "2",
-            "unknown stack config key 'vmcp-components:replica'; known keys: ",
+            "unknown stack config key 'vmcp-components:replica'; did you mean "
+            "'vmcp-components:replicas'?",
         ),
         (
             "vmcp-components:replicas",

@@ -69,4 +69,7 @@ def test_help_needs_only_the_standard_library() -> None:
         "    except SystemExit: pass\n"
         "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'yaml', 'vmcp_'))))"
     )
-    assert _python("import sys; " + code) == "['vmcp_components', 'vmcp_components.cli']"
+    command = ["vmcp_components", "vmcp_components.cli"]
+    watch_options = ["vmcp_components.watch", "vmcp_components.watch.command"]
+    watch_options.append("vmcp_components.watch.schedule")  # stdlib only: the watch's options
+    assert _python("import sys; " + code) == str(sorted(command + watch_options))

@@ -1,11 +1,14 @@
 """The watcher's pure logic: debounce, coalescing, backoff, relevance, and the decision
-"rendered output unchanged -> no engine run", with a stand-in engine (no cluster, no CLI)."""
+"rendered output unchanged -> no engine run", with a stand-in engine (no cluster, no CLI), on
+the watcher's event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import json
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +18,15 @@ import yaml
 from tests import factories
 from vmcp_components.core.render import render
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
+from vmcp_components.core.settings.stack_files import StackConfigError, StackSettings
 from vmcp_components.errors import VmcpError
-from vmcp_components.watch.watcher import (
-    Cache,
-    Fingerprint,
-    JsonLog,
-    RunResult,
-    Scheduler,
-    StackTarget,
-    Watcher,
-    WatchError,
-    decide,
-    fingerprint,
-    load_target,
-    slim,
-    status_matches,
-)
+from vmcp_components.watch.cache import Cache, slim
+from vmcp_components.watch.command import load_settings
+from vmcp_components.watch.decision import Fingerprint, decide, fingerprint, status_matches
+from vmcp_components.watch.log import JsonLog
+from vmcp_components.watch.runner import RunResult, tail
+from vmcp_components.watch.schedule import Scheduler
+from vmcp_components.watch.watcher import Watcher
 
 SECRET_VALUE = "c2VjcmV0LXZhbHVlLXdhdGNoLTQy"
 
@@ -45,15 +41,15 @@ def _example_objects() -> list[dict[str, Any]]:
     return items
 
 
-def _target(**args: Any) -> StackTarget:
+def _target(**args: Any) -> StackSettings:
     settings = VirtualMCPServerArgs(
         namespace=factories.NAMESPACE, group=factories.GROUP, name="eng-tools", **args
     )
-    return StackTarget("dev", Path(), "vmcp-components", "eng-tools", settings, None, None)
+    return StackSettings("eng-tools", settings, None, None)
 
 
-def _filled_cache(target: StackTarget | None = None) -> Cache:
-    cache = Cache(target or _target())
+def _filled_cache(target: StackSettings | None = None) -> Cache:
+    cache = Cache((target or _target()).args)
     for kind in {o["kind"] for o in _example_objects()}:
         cache.replace(kind, [o for o in _example_objects() if o["kind"] == kind])
     return cache
@@ -161,7 +157,7 @@ def test_the_decision_runs_only_when_the_rendering_differs():
 
 
 def cache_args(cache: Cache) -> VirtualMCPServerArgs:
-    return cache.target.args
+    return cache.args
 
 
 def test_a_new_ca_entry_changes_the_config_the_deployment_and_the_status():
@@ -253,17 +249,21 @@ def test_status_matches_the_stack_outputs_it_was_exported_to():
     assert not status_matches(status, {})
 
 
-# ─── stack files ───
+# ─── stack files: the one loader, with the CLI's config as the hook ───
 
 
-def _project(tmp_path: Path, config: dict[str, Any]) -> Path:
+def _project(tmp_path: Path, config: dict[str, Any], top: str = "config") -> Path:
     (tmp_path / "Pulumi.yaml").write_text(
         "name: vmcp-components\nstackConfigDir: stacks\n"
         "config:\n  image: {type: string, default: example.org/vmcp:v1}\n"
     )
     (tmp_path / "stacks").mkdir()
-    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump({top: config}))
     return tmp_path
+
+
+def _no_cli() -> dict[str, str]:
+    raise AssertionError("the CLI is asked only for what the stack file cannot say")
 
 
 def test_the_stack_file_gives_the_arguments_and_the_cluster(tmp_path: Path):
@@ -280,34 +280,51 @@ def test_the_stack_file_gives_the_arguments_and_the_cluster(tmp_path: Path):
             "kubernetes:namespace": "ignored",
         },
     )
-    target = load_target("dev", cwd)
+    target = load_settings("dev", cwd, _no_cli)
     assert (target.name, target.args.namespace, target.args.replicas) == ("eng-tools", "tools", 2)
     assert target.args.image == "example.org/vmcp:v1"  # the project's default, as the CLI gives
     assert target.kubeconfig == str(cwd / "kube/config")
     assert target.context == "prod"
+    assert load_settings(str(cwd / "stacks" / "Pulumi.dev.yaml"), cwd, _no_cli) == target
 
 
-def test_a_secret_kubeconfig_is_decrypted_through_the_engine(tmp_path: Path):
-    cwd = _project(
-        tmp_path,
-        {
-            "vmcp-components:namespace": "tools",
-            "vmcp-components:group": "eng",
-            "vmcp-components:name": "eng-tools",
-            "vmcp-components:kubeconfig": {"secure": "v1:abc"},
-        },
-    )
-    asked = []
-    target = load_target("dev", cwd, lambda key: asked.append(key) or "apiVersion: v1\n")
-    assert asked == ["vmcp-components:kubeconfig"]
+def test_a_secret_or_an_environment_is_resolved_by_the_cli(tmp_path: Path):
+    base = {
+        "vmcp-components:namespace": "tools",
+        "vmcp-components:group": "eng",
+        "vmcp-components:name": "eng-tools",
+    }
+    cwd = _project(tmp_path, {**base, "vmcp-components:kubeconfig": {"secure": "v1:abc"}})
+    asked: list[str] = []
+
+    def cli() -> dict[str, str]:
+        asked.append("config")
+        return {**base, "vmcp-components:kubeconfig": "apiVersion: v1\n"}
+
+    target = load_settings("dev", cwd, cli)
+    assert asked == ["config"]
     assert target.kubeconfig == "apiVersion: v1\n"
 
 
 @pytest.mark.parametrize(
-    ("config", "message"),
+    ("config", "top", "message"),
     [
-        ({"vmcp-components:namespace": "tools", "vmcp-components:group": "g"}, "name' is required"),
-        ({"vmcp-components:nmespace": "tools"}, "unknown stack config key"),
+        (
+            {"vmcp-components:namespace": "tools", "vmcp-components:group": "g"},
+            "config",
+            "name' is required",
+        ),
+        (
+            {"vmcp-components:nmespace": "tools"},
+            "config",
+            "unknown stack config key 'vmcp-components:nmespace'; did you mean "
+            "'vmcp-components:namespace'?",
+        ),
+        (
+            {"vmcp-component:replicas": 2},
+            "config",
+            "did you mean 'vmcp-components:replicas'?",
+        ),
         (
             {
                 "vmcp-components:namespace": "tools",
@@ -315,22 +332,17 @@ def test_a_secret_kubeconfig_is_decrypted_through_the_engine(tmp_path: Path):
                 "vmcp-components:name": "n",
                 "vmcp-components:replicas": "many",
             },
+            "config",
             "replicas",
         ),
-        (
-            {
-                "vmcp-components:namespace": "tools",
-                "vmcp-components:group": "g",
-                "vmcp-components:name": "n",
-                "vmcp-components:image": {"secure": "v1:x"},
-            },
-            "only kubeconfig may be one",
-        ),
+        ({"vmcp-components:namespace": "tools"}, "confg", "did you mean 'config'?"),
     ],
 )
-def test_a_bad_stack_file_names_the_key(tmp_path: Path, config: dict[str, Any], message: str):
-    with pytest.raises(WatchError, match=message):
-        load_target("dev", _project(tmp_path, config))
+def test_a_bad_stack_file_names_the_key(
+    tmp_path: Path, config: dict[str, Any], top: str, message: str
+):
+    with pytest.raises(StackConfigError, match=message.replace("?", r"\?")):
+        load_settings("dev", _project(tmp_path, config, top), _no_cli)
 
 
 # ─── the reconciler with a stand-in engine ───
@@ -360,9 +372,21 @@ def _watcher(runner: FakeRunner, stream: io.StringIO) -> Watcher:
     return watcher
 
 
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """On a loop of its own, leaving the thread's current loop alone (Pulumi's tests use it)."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
 def _reconcile(watcher: Watcher) -> None:
-    watcher.reconcile()
-    watcher.wait_for_run()
+    async def reconcile() -> None:
+        watcher.reconcile()
+        await watcher.wait_for_run()
+
+    _run(reconcile())
 
 
 def _lines(stream: io.StringIO, log: str) -> list[dict[str, Any]]:
@@ -374,7 +398,7 @@ def test_in_sync_at_start_then_only_a_changed_rendering_runs_the_engine():
     status = render(cache.inventory(), "eng-tools", cache_args(cache)).status
     runner, stream = FakeRunner(dict(status)), io.StringIO()
     watcher = _watcher(runner, stream)
-    watcher.startup()
+    _run(watcher.startup())
     assert isinstance(watcher.baseline, Fingerprint)
     assert not watcher.scheduler.pending
 
@@ -404,7 +428,7 @@ def test_in_sync_at_start_then_only_a_changed_rendering_runs_the_engine():
 def test_a_failed_run_is_retried_and_a_refused_rendering_runs_nothing():
     runner, stream = FakeRunner({}, ok=False), io.StringIO()
     watcher = _watcher(runner, stream)
-    watcher.startup()
+    _run(watcher.startup())
     assert watcher.baseline is None
     _reconcile(watcher)
     assert runner.ups == 1
@@ -430,14 +454,12 @@ def test_the_cli_hands_watch_to_the_watcher_and_a_bad_project_exits_2(
     (line,) = capsys.readouterr().out.splitlines()
     error = json.loads(line)
     assert error["log"] == "error"
-    assert "Pulumi.yaml" in error["error"]
+    assert "no Pulumi.yaml found" in error["error"]
 
 
 def test_a_failed_run_logs_the_engine_error_lines_not_its_whole_output():
-    from vmcp_components.watch.watcher import _tail
-
     output = "\n".join(
         [" code: 255", " stdout: up", "    error: update failed", " stderr:", "error: boom"]
     )
-    assert _tail(RuntimeError(output)) == "error: update failed | error: boom"
-    assert _tail(RuntimeError("x" * 2000), limit=10) == "..." + "x" * 10
+    assert tail(RuntimeError(output)) == "error: update failed | error: boom"
+    assert tail(RuntimeError("x" * 2000), limit=10) == "..." + "x" * 10

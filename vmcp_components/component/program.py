@@ -4,8 +4,9 @@ Stack config keys are the component's arguments in camelCase under the project n
 (`vmcp-components:group`, ...), plus `kubeconfig` and `context`, which feed both the explicit
 kubernetes provider and the component's discovery, so the two always talk to the same cluster.
 Values are read with `pulumi.Config` and validated by `core.settings.stack_files` (shared
-with `render --stack` and `watch`); a `--secret` kubeconfig reaches the provider as a secret.
-A key that is not known, or a value of the wrong type, fails the run with the key named.
+with `render --stack` and `watch`), which also checks the stack file, when it finds it, for the
+mistakes the CLI lets through; a `--secret` kubeconfig reaches the provider as a secret. A key
+that is not known, or a value of the wrong type, fails the run with the key named.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from vmcp_components.core.settings.stack_files import (
     CLUSTER_KEYS,
     StackConfigError,
     StackSettings,
-    settings_from_config,
+    program_settings,
 )
 
 STACK_OUTPUTS = (
@@ -38,17 +39,14 @@ STACK_OUTPUTS = (
 
 
 def _config_map(project: str) -> dict[str, str]:
-    """This project's stack config as the language host hands it over.
+    """The stack config as the language host hands it over.
 
-    The values come from `pulumi.Config`; the keys it cannot enumerate (a misspelt one) from the
-    host's `PULUMI_CONFIG`, so that an unknown key is refused instead of silently ignored.
+    The values come from `pulumi.Config`; the keys it cannot enumerate (a misspelt one, or one
+    under a misspelt namespace) from the host's `PULUMI_CONFIG`, so that they are refused instead
+    of silently ignored.
     """
     config = pulumi.Config(project)
-    values = {
-        key: value
-        for key, value in pulumi.runtime.get_config_env().items()
-        if key.startswith(f"{project}:")
-    }
+    values = dict(pulumi.runtime.get_config_env())
     for key in ARG_KEYS + CLUSTER_KEYS:
         value = config.get(key)
         if value is not None:
@@ -59,7 +57,7 @@ def _config_map(project: str) -> dict[str, str]:
 def load_stack_settings(project: str) -> StackSettings:
     """Validated settings from the stack config of `project`; RunError names a bad key."""
     try:
-        return settings_from_config(project, _config_map(project))
+        return program_settings(project, _config_map(project), pulumi.get_stack(), Path.cwd())
     except StackConfigError as error:
         raise pulumi.RunError(str(error)) from None
 

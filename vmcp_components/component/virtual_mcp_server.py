@@ -20,6 +20,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from vmcp_components.component.outputs import derived, detached, joined
+from vmcp_components.component.preflight_step import preflighted
 from vmcp_components.component.reads import ReadRequest, read_all
 from vmcp_components.core.backends.read_plan import Discovery, ReadPlan
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
@@ -187,7 +188,10 @@ class VirtualMCPServer(pulumi.ComponentResource):
         # dependencies every child would list every member in the state (and the engine would
         # walk those lists on every run). Reads are never deleted, so no ordering is lost; the
         # cluster and `depends_on` resources stay dependencies through the outer apply.
-        return detached(derived(inventory, lambda inv: self._render(inv, args)))
+        rendered = derived(inventory, lambda inv: self._render(inv, args))
+        if args.preflight != "off":
+            rendered = preflighted(rendered, inventory, args.preflight, self, self._error)
+        return detached(rendered)
 
     def _declare_reads(self, name: str, plan: ReadPlan) -> pulumi.Output[Inventory]:
         """One get-call per object the derivation may look at; their bodies form the Inventory."""

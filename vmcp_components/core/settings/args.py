@@ -160,6 +160,9 @@ class VirtualMCPServerArgs(SettingsModel):
     """vMCP `operational` section, passed through; unset fields get vMCP's defaults."""
     strict: bool = False
     """Fail the deployment when any group member is skipped (for production stacks)."""
+    preflight: Literal["off", "warn", "strict"] = "off"
+    """Probe every backend before any change (`vmcp-components[preflight]`): `warn` makes each
+    failure a warning, `strict` fails the run. YAML 1.1's `off` (false) means `off`."""
     entries: list[str] | None = None
     """Explicit MCPServerEntry names to use instead of discovering the group's members."""
 
@@ -204,6 +207,11 @@ class VirtualMCPServerArgs(SettingsModel):
     )
     """`kubernetes`: fixed UID/GID 1000 (the operator's default); `openshift`: no fixed
     runAsUser/runAsGroup/fsGroup, so the restricted SCC assigns them (as the operator does)."""
+
+    @field_validator("preflight", mode="before")
+    @classmethod
+    def _preflight(cls, value: object) -> object:
+        return "off" if value is False or value == "false" else value
 
     @field_validator("namespace")
     @classmethod
