@@ -13,6 +13,8 @@ from tests import factories
 from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.remote_url import check_remote_url
+from vmcp_components.core.render import render
+from vmcp_components.errors import VmcpError
 
 
 def _reason(url: str) -> str:
@@ -95,3 +97,25 @@ def test_a_failed_entry_without_a_false_condition_says_so(conditions: list[dict[
 )
 def test_snake_case_turns_wire_keys_into_argument_names(key: str, name: str) -> None:
     assert naming.snake_case(key) == name
+
+
+# ─── manifests: one env var, two Secret keys ───
+
+
+def test_auth_configs_whose_names_normalise_alike_cannot_be_used_together() -> None:
+    inventory = factories.inventory(
+        factories.group(),
+        factories.secret("s1", {"k": "dg=="}),
+        factories.secret("s2", {"k": "dg=="}),
+        factories.token_exchange("a-b", secret="s1", key="k"),
+        factories.token_exchange("a.b", secret="s2", key="k"),
+        factories.entry("e", auth="a.b"),
+    )
+    default = {"type": "externalAuthConfigRef", "externalAuthConfigRef": {"name": "a-b"}}
+    with pytest.raises(VmcpError) as caught:
+        render(inventory, "eng-tools", factories.args(outgoingAuth={"default": default}))
+    assert str(caught.value) == (
+        "env var TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_A_B would be filled from two different "
+        "Secret keys; auth configs whose names normalise alike (e.g. 'a-b' and 'a.b') cannot be "
+        "used together"
+    )
