@@ -7,12 +7,15 @@ tests/mutation/equivalent.md instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests import factories
 from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.remote_url import check_remote_url
+from vmcp_components.core.output.vmcp_config import build_config
 from vmcp_components.core.render import render
 from vmcp_components.errors import VmcpError
 
@@ -119,3 +122,46 @@ def test_auth_configs_whose_names_normalise_alike_cannot_be_used_together() -> N
         "Secret keys; auth configs whose names normalise alike (e.g. 'a-b' and 'a.b') cannot be "
         "used together"
     )
+
+
+# ─── vmcp_config: defaults filled in, and no aliasing between configs, arguments and defaults ───
+
+
+def _config(**args: Any) -> dict[str, Any]:
+    return build_config("eng-tools", factories.args(**args), [])
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ({"timeouts": {"default": ""}}, {"timeouts": {"default": "30s"}}),
+        ({"failureHandling": {"unhealthyThreshold": 0}}, {"unhealthyThreshold": 3}),
+        ({"failureHandling": {"unhealthyThreshold": 1}}, {"unhealthyThreshold": 1}),
+    ],
+    ids=["empty string", "zero", "one"],
+)
+def test_empty_operational_values_take_vmcps_defaults(
+    given: dict[str, Any], kept: dict[str, Any]
+) -> None:
+    operational = _config(operational=given)["operational"]
+    section = operational if "timeouts" in kept else operational["failureHandling"]
+    assert section | kept == section
+
+
+def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() -> None:
+    operational = {"custom": {"a": 1}}
+    aggregation = {"conflictResolution": "priority", "conflictResolutionConfig": {"order": ["a"]}}
+    args = factories.args(operational=operational, aggregation=aggregation)
+    document = build_config("eng-tools", args, [])
+    document["operational"]["custom"]["a"] = 2
+    document["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
+    document["aggregation"]["conflictResolutionConfig"]["order"].append("b")
+    assert args.operational == {"custom": {"a": 1}}
+    assert args.aggregation == aggregation | {"conflictResolutionConfig": {"order": ["a"]}}
+    fresh = _config()
+    assert fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
+    fresh["aggregation"]["conflictResolutionConfig"]["prefixFormat"] = "changed"
+    assert _config()["aggregation"] == {
+        "conflictResolution": "prefix",
+        "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
+    }
