@@ -165,3 +165,20 @@ def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() ->
         "conflictResolution": "prefix",
         "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
     }
+
+
+# ─── checks: a per-backend auth override reaches an MCPServer too ───
+
+
+def test_an_auth_override_names_an_mcpserver_backend() -> None:
+    inventory = factories.inventory(
+        factories.group(),
+        factories.secret("oauth-client", {"client-secret": "dg=="}),
+        factories.token_exchange("sso"),
+        factories.server("github-mcp"),
+    )
+    override = {"type": "externalAuthConfigRef", "externalAuthConfigRef": {"name": "sso"}}
+    args = factories.args(outgoingAuth={"backends": {"github-mcp": override}})
+    rendering = render(inventory, "eng-tools", args)
+    (record,) = rendering.status["discoveredBackends"]
+    assert (record["name"], record["authType"]) == ("github-mcp", "token_exchange")
