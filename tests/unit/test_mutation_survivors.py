@@ -182,3 +182,46 @@ def test_an_auth_override_names_an_mcpserver_backend() -> None:
     rendering = render(inventory, "eng-tools", args)
     (record,) = rendering.status["discoveredBackends"]
     assert (record["name"], record["authType"]) == ("github-mcp", "token_exchange")
+
+
+def test_a_bracket_inside_a_host_name_is_refused_in_full() -> None:
+    assert _reason("http://x.example.com[::1]/") == (
+        'remote URL is invalid: "[" in the host; brackets may only enclose a whole IPv6 '
+        "address, as in https://[2001:db8::1]:8443/"
+    )
+
+
+# ─── derivation: skips keep their kind, warnings of every backend, the default is lenient ───
+
+
+def test_three_backends_on_one_env_var_each_name_the_other_two() -> None:
+    names = ["a-b.c", "a.b-c", "a.b.c"]
+    entries = [factories.entry(n, plaintext={"X-Tenant": n}) for n in names]
+    result = derive_backends(
+        factories.inventory(factories.group(), factories.entry("ok"), *entries), factories.GROUP
+    )
+    assert [b.name for b in result.backends] == ["ok"]
+    assert {s.name: (s.kind, s.reason) for s in result.skipped} == {
+        name: (
+            "MCPServerEntry",
+            "env var TOOLHIVE_HEADER_FORWARD_A_B_C would clash with backend "
+            + ", ".join(f'"{other}"' for other in names if other != name)
+            + " (their names normalise to the same env var); rename one of them",
+        )
+        for name in names
+    }
+
+
+def test_an_entry_skipped_for_its_env_string_keeps_its_kind() -> None:
+    huge = factories.entry("huge", plaintext={"X-Blob": "b" * 140_000})
+    result = derive_backends(
+        factories.inventory(factories.group(), factories.entry("ok"), huge), factories.GROUP
+    )
+    assert [(s.name, s.kind) for s in result.skipped] == [("huge", "MCPServerEntry")]
+
+
+def test_derivation_is_lenient_by_default_and_keeps_every_backends_warnings() -> None:
+    entries = [factories.entry(n, plaintext={"Authorization": "x"}) for n in ("one", "two")]
+    result = derive_backends(factories.inventory(factories.group(), *entries), factories.GROUP)
+    assert [b.name for b in result.backends] == ["one", "two"]
+    assert [w.name for w in result.warnings] == ["one", "two"]
