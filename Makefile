@@ -4,8 +4,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden sdk node-deps \
-	clean policy-setup policy-typecheck
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden mutation sdk \
+	node-deps clean policy-setup policy-typecheck
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -39,16 +39,17 @@ unit: setup policy-setup
 
 test: lint typecheck policy-typecheck unit
 
+# Each tier collects only its own folder, so the e2e process never imports pulumi (grpc).
 e2e: setup
 	scripts/test-cluster build
 	scripts/toolhive build
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m e2e tests/e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
 engine-test: setup policy-setup node-deps
 	scripts/test-cluster build
 	scripts/pulumi-engine build
-	$(PY) -m pytest -m engine
+	$(PY) -m pytest -m engine tests/engine
 
 bench: setup
 	$(PY) bench/render_bench.py
@@ -58,6 +59,12 @@ engine-bench: setup
 	scripts/test-cluster build
 	scripts/pulumi-engine build
 	$(PY) bench/engine_bench.py --floor
+
+# Mutation testing of the core (mutmut 3; slow, not in CI): tests/mutation/README.md.
+mutation: setup
+	$(UV) sync --frozen --group mutation
+	time .venv/bin/mutmut run
+	$(PY) tests/mutation/score.py
 
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
@@ -79,4 +86,4 @@ node-deps:
 	    cd $(NODE_DEPS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; }
 
 clean:
-	rm -rf .venv policy/.venv out .pytest_cache .ruff_cache
+	rm -rf .venv policy/.venv out .pytest_cache .ruff_cache mutants

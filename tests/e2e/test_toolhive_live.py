@@ -35,13 +35,16 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from lightkube import Client
 from lightkube.resources.core_v1 import ConfigMap
 
+from tests import clock
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, seed
 from tests.e2e.toolhive import Sandbox, ToolHive, pod_argv, pod_env, pod_files
@@ -199,10 +202,14 @@ def seed_and_render(
     cluster: Cluster, client: Client, namespace: str, pki: dict[str, str]
 ) -> Seeder:
     """Seed the group with the named CA file in `alpha-ca`; the rendering and that ConfigMap."""
+    issued = x509.load_pem_x509_certificate(pki["ca.crt"].encode()).not_valid_before_utc
 
     def run(ca_file: str) -> tuple[Rendering, dict[str, str]]:
         seed(client, group_objects(namespace, pki[ca_file]))
-        rendering = render_from_cluster(cluster, namespace)
+        # The real vmcp checks these certificates against the real clock, and make_pki issued
+        # them for two days from now: the render checks them a minute into their validity.
+        with clock.frozen_at(issued + timedelta(minutes=1)):
+            rendering = render_from_cluster(cluster, namespace)
         assert rendering.status["skippedBackends"] == []
         return rendering, client.get(ConfigMap, "alpha-ca", namespace=namespace).data or {}
 

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests import clock
 from tests.e2e import toolhive
 from tests.e2e.toolhive import ToolHive, pod_env, vmcp_validate
 
@@ -51,6 +52,7 @@ def test_the_example_rendered_by_the_cli_passes(real_toolhive: ToolHive, tmp_pat
          str(ROOT / "examples" / "snapshot.yaml"), "--name", "eng-tools",
          "--namespace", "toolhive-system", "--group", "engineering-team"],
         capture_output=True, text=True, check=True, cwd=ROOT, timeout=120,
+        env=clock.subprocess_env(),
     )  # fmt: skip
     config_map, deployment = _pair(list(yaml.safe_load_all(cli.stdout)))
     assert "type: entry" in config_map["data"]["config.yaml"]

@@ -12,7 +12,8 @@ uses neither.
 the container: its env (Secret references resolved from the test's own Secrets), the files of
 its ConfigMap volumes at their mount paths, and its args. `Sandbox` runs processes in private
 mount and network namespaces (root only): just a loopback interface, `/etc` overlaid with the
-test's files (its own `/etc/hosts`, the mounted ConfigMaps), `/tmp` a private tmpfs. Nothing is
+test's files (its own `/etc/hosts`, the mounted ConfigMaps), `/tmp` a private tmpfs (with the
+repository and the virtualenv bound back in when they live under /tmp). Nothing is
 written outside the test's directory, and the machine's `/etc/hosts` is never read or changed.
 """
 
@@ -116,6 +117,14 @@ def pod_argv(deployment: Mapping[str, Any], vmcp: Path) -> list[str]:
 
 # ─── private namespaces ───
 
+HOST_TMP = ".vmcp-host-tmp"
+
+
+def _kept_under_tmp() -> list[Path]:
+    """The repository and the interpreter's environment, where they live under /tmp."""
+    paths = {REPO, Path(sys.prefix).resolve(), Path(sys.executable).resolve().parents[1]}
+    return sorted(p for p in paths if p.is_relative_to("/tmp") and p != Path("/tmp"))
+
 
 @dataclass
 class Sandbox:
@@ -147,10 +156,18 @@ class Sandbox:
                 target.write_bytes(content)
             else:
                 target.write_text(content)
+        # /tmp becomes a private tmpfs; what the sandbox runs from /tmp (a clone or its .venv
+        # there) is bound back in through a view of the host's /tmp at /etc/<HOST_TMP>.
+        (upper / HOST_TMP).mkdir()
+        rebind = "".join(
+            f" && mkdir -p {kept} && mount --bind /etc/{HOST_TMP}/{kept.relative_to('/tmp')} {kept}"
+            for kept in _kept_under_tmp()
+        )
         setup = (
             f"mount -t overlay overlay -o lowerdir=/etc,upperdir={upper},workdir={work} /etc"
-            f' && mount -t tmpfs -o mode=1777 tmpfs /tmp && {sys.executable} -c "{_LO_UP}"'
-            " && echo ready && exec sleep 86400"
+            f" && mount --bind /tmp /etc/{HOST_TMP} && mount -t tmpfs -o mode=1777 tmpfs /tmp"
+            f"{rebind} && umount /etc/{HOST_TMP}"
+            f' && {sys.executable} -c "{_LO_UP}" && echo ready && exec sleep 86400'
         )
         self._holder = subprocess.Popen(
             ["unshare", "--mount", "--net", "--propagation", "private", "--", "sh", "-c", setup],

@@ -20,6 +20,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from tests import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "scripts" / "pulumi-engine"
 PROJECT = "vmcp-components"
@@ -60,6 +62,8 @@ def build_engine(timeout: float = 5400) -> Engine:
         VIRTUAL_ENV=str(ROOT / ".venv"),
         PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
     )
+    # The program (and `watch`) check CA bundles at the tests' time, not the machine's.
+    env.update(clock.subprocess_env(base={"PYTHONPATH": env.get("PYTHONPATH", "")}))
     return Engine(root=Path(bin_dir).parent, env=env)
 
 

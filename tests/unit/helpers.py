@@ -8,6 +8,7 @@ objects together (checksums, backend count, CA paths that land on mounted files)
 from __future__ import annotations
 
 import importlib
+import os
 import posixpath
 import subprocess
 import sys
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from tests import factories
+from tests import clock, factories
+from tests.invariants import assert_invariants
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.output.vmcp_config import validate_config
 from vmcp_components.core.render import Rendering
@@ -68,7 +71,12 @@ def skipped_by_name(rendering: Rendering) -> dict[str, str]:
 
 
 def check_rendering(rendering: Rendering) -> None:
-    """The invariants every rendering must satisfy, including vMCP's own config validator."""
+    """The invariants every rendering must satisfy, including vMCP's own config validator.
+
+    `tests/invariants.py` checks the objects independently of the renderer (unique names, mounts
+    and env vars that exist, the API server's name rules).
+    """
+    assert_invariants(rendering.objects)
     document = config_of(rendering)
     validate_config(document)
     config_map = rendering.object("ConfigMap")
@@ -91,6 +99,19 @@ def check_rendering(rendering: Rendering) -> None:
         assert mount["readOnly"] is True
         items = volumes[mount["name"]]["configMap"]["items"]
         assert {"key": posixpath.basename(path), "path": posixpath.basename(path)} in items
+
+
+def update_golden_requested() -> bool:
+    """True when `UPDATE_GOLDEN` asks the golden tests to rewrite their files.
+
+    Refused (the test fails) when `CI` is set: there the files would be compared with
+    themselves and the golden tests could not fail.
+    """
+    if os.environ.get("UPDATE_GOLDEN", "") in ("", "0"):
+        return False
+    if os.environ.get("CI", "") not in ("", "0", "false"):
+        pytest.fail("UPDATE_GOLDEN is refused when CI is set: run `make golden` locally")
+    return True
 
 
 def render_checked(inventory: Inventory, *, name: str = "eng-tools", **args: Any) -> Rendering:
@@ -125,6 +146,7 @@ def start_cli(arguments: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "vmcp_components", *arguments],
         cwd=factories.ROOT,
+        env=clock.subprocess_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests import factories
+from tests import clock, factories
 from tests.unit.helpers import (
     CliRun,
     ExampleRun,
@@ -406,6 +406,7 @@ def test_a_full_disk_on_stdout_is_one_error_line_in_a_real_process(tmp_path: Pat
         process = subprocess.run(
             [sys.executable, "-m", "vmcp_components", *arguments],
             cwd=factories.ROOT,
+            env=clock.subprocess_env(),
             stdin=subprocess.DEVNULL,
             stdout=full,
             stderr=subprocess.PIPE,

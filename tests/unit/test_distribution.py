@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories
+from tests import clock, factories
 from tests.unit.helpers import example_arguments
 
 GOLDEN = factories.ROOT / "tests" / "golden" / "eng-tools.yaml"
@@ -103,5 +103,6 @@ def test_the_distribution_installs_offline_and_works(
     )
     render = example_arguments()
     expected = GOLDEN.read_text(encoding="utf-8")
-    assert _run([venv / "bin" / "vmcp-components", *render], tmp_path) == expected
-    assert _run([python, "-m", "vmcp_components", *render], tmp_path) == expected
+    at_test_time = clock.subprocess_env(base={})
+    assert _run([venv / "bin" / "vmcp-components", *render], tmp_path, at_test_time) == expected
+    assert _run([python, "-m", "vmcp_components", *render], tmp_path, at_test_time) == expected

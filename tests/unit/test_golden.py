@@ -2,18 +2,17 @@
 
 `render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system
 --group engineering-team` must print exactly tests/golden/eng-tools.yaml and write exactly
-tests/golden/eng-tools.status.json. `UPDATE_GOLDEN=1` (`make golden`) rewrites both; review
-the diff by hand against reference §3.4 and §4 before committing it.
+tests/golden/eng-tools.status.json. `UPDATE_GOLDEN=1` (`make golden`) rewrites both, and is
+refused when CI is set; review the diff by hand against reference §3.4 and §4 before committing.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 
-from tests.unit.helpers import ExampleRun, check_rendering
+from tests.unit.helpers import ExampleRun, check_rendering, update_golden_requested
 from vmcp_components.core.backends.backend import GroupBackends
 from vmcp_components.core.render import Rendering
 
@@ -22,15 +21,11 @@ GOLDEN_YAML = GOLDEN / "eng-tools.yaml"
 GOLDEN_STATUS = GOLDEN / "eng-tools.status.json"
 
 
-def _update_requested() -> bool:
-    return os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
-
-
 def test_example_output_matches_the_golden_files(example_run: ExampleRun) -> None:
     run = example_run.run
     assert run.returncode == 0, run.stderr
     status_text = example_run.status_file.read_text(encoding="utf-8")
-    if _update_requested():
+    if update_golden_requested():
         GOLDEN.mkdir(parents=True, exist_ok=True)
         GOLDEN_YAML.write_text(run.stdout, encoding="utf-8")
         GOLDEN_STATUS.write_text(status_text, encoding="utf-8")

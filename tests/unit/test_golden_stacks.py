@@ -2,20 +2,20 @@
 
 Each `<case>.stack.yaml` is a stack file (validated exactly as the program validates stack
 config) rendered over examples/snapshot.yaml; the output must equal `<case>.yaml` and
-`<case>.status.json` byte for byte. `UPDATE_GOLDEN=1` (`make golden`) rewrites them; review
-the diff by hand. The default-settings golden files (eng-tools.*) are tests/unit/test_golden.py.
+`<case>.status.json` byte for byte. `UPDATE_GOLDEN=1` (`make golden`) rewrites them, and is
+refused when CI is set; review the diff by hand. The default-settings golden files
+(eng-tools.*) are tests/unit/test_golden.py.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests import factories
-from tests.unit.helpers import check_rendering
+from tests.unit.helpers import check_rendering, update_golden_requested
 from vmcp_components.cli import main
 from vmcp_components.core.backends.backend import GroupBackends
 from vmcp_components.core.render import Rendering
@@ -50,7 +50,7 @@ def test_stack_case_matches_its_golden_files(
     assert (code, err) == (0, "")
     status = status_file.read_text(encoding="utf-8")
     golden_yaml, golden_status = GOLDEN / f"{case}.yaml", GOLDEN / f"{case}.status.json"
-    if os.environ.get("UPDATE_GOLDEN", "") not in ("", "0"):
+    if update_golden_requested():
         golden_yaml.write_text(out, encoding="utf-8")
         golden_status.write_text(status, encoding="utf-8")
     assert out == golden_yaml.read_text(encoding="utf-8")
@@ -58,3 +58,13 @@ def test_stack_case_matches_its_golden_files(
     objects = tuple(yaml.safe_load_all(out))
     empty = GroupBackends(group="engineering-team", backends=())
     check_rendering(Rendering(objects=objects, status=yaml.safe_load(status), derivation=empty))
+
+
+@pytest.mark.parametrize("ci", ["1", "true"])
+def test_update_golden_is_refused_under_ci(ci: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="UPDATE_GOLDEN is refused when CI is set"):
+        update_golden_requested()
+    monkeypatch.delenv("CI")
+    assert update_golden_requested()

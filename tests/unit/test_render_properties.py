@@ -4,8 +4,10 @@ Hypothesis builds snapshots of every kind render reads (MCPGroup, MCPServerEntry
 MCPRemoteProxy, MCPExternalAuthConfig, ConfigMap, Secret) from the factories, then breaks
 them: odd names, huge strings, wrong types, unicode, YAML-special strings, and Secrets whose
 values carry a marker, sometimes as raw text that is not even YAML. The CLI runs in-process.
-Whatever the input: exit 0 or 2; exit 2 is one `error:` line and no output; every emitted
-object has names Kubernetes accepts and stays under 1 MiB; no Secret value appears anywhere.
+Whatever the input: exit 0 or 2; exit 2 is one `error:` line and no output; the emitted
+objects pass every invariant of tests/invariants.py (names Kubernetes accepts, unique names,
+mounts, env vars and references that exist) and each stays under 1 MiB; no Secret value
+appears anywhere.
 Derandomized with a bounded example count, so CI runs the same examples every time.
 """
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,15 +25,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
+from tests.invariants import violations
 from vmcp_components.cli import main
 
-DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-DNS_1035_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
-DNS_SUBDOMAIN = re.compile(
-    r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-)
-"""The API server's name rules (k8s.io/apimachinery validation), written out here rather than
-taken from the package, so the test does not check the renderer against itself."""
 MARKER = "Zq9SECRETq9Z"
 """Every Secret value holds this; no other generated text can."""
 ONE_MIB = 1024 * 1024
@@ -172,16 +167,7 @@ def test_render_never_crashes_leaks_or_emits_invalid_objects(snapshot: str) -> N
     assert all(line.startswith("warning: ") for line in err.splitlines()), err
     assert status is not None
     json.loads(status)
-    for document in yaml.safe_load_all(out):
-        assert _names_kubernetes_refuses(document) == []
+    documents = list(yaml.safe_load_all(out))
+    assert violations(documents) == []  # tests/invariants.py: names, uniqueness, references
+    for document in documents:
         assert len(json.dumps(document).encode()) < ONE_MIB, document["kind"]
-
-
-def _names_kubernetes_refuses(obj: dict[str, Any]) -> list[str]:
-    """The object's name (a Service's is a DNS-1035 label), its volumes' and containers'."""
-    rule = DNS_1035_LABEL if obj["kind"] == "Service" else DNS_SUBDOMAIN
-    names = [(rule, obj["metadata"]["name"])]
-    pod = obj.get("spec", {}).get("template", {}).get("spec", {})
-    names += [(DNS_LABEL, item["name"]) for item in pod.get("volumes", [])]
-    names += [(DNS_LABEL, item["name"]) for item in pod.get("containers", [])]
-    return [name for pattern, name in names if not pattern.fullmatch(name)]
