@@ -10,6 +10,171 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+type AuthzConfigSourceType string
+
+const (
+	AuthzConfigSourceTypeConfigMap = AuthzConfigSourceType("configMap")
+	AuthzConfigSourceTypeInline    = AuthzConfigSourceType("inline")
+)
+
+func (AuthzConfigSourceType) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigSourceType)(nil)).Elem()
+}
+
+func (e AuthzConfigSourceType) ToAuthzConfigSourceTypeOutput() AuthzConfigSourceTypeOutput {
+	return pulumi.ToOutput(e).(AuthzConfigSourceTypeOutput)
+}
+
+func (e AuthzConfigSourceType) ToAuthzConfigSourceTypeOutputWithContext(ctx context.Context) AuthzConfigSourceTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(AuthzConfigSourceTypeOutput)
+}
+
+func (e AuthzConfigSourceType) ToAuthzConfigSourceTypePtrOutput() AuthzConfigSourceTypePtrOutput {
+	return e.ToAuthzConfigSourceTypePtrOutputWithContext(context.Background())
+}
+
+func (e AuthzConfigSourceType) ToAuthzConfigSourceTypePtrOutputWithContext(ctx context.Context) AuthzConfigSourceTypePtrOutput {
+	return AuthzConfigSourceType(e).ToAuthzConfigSourceTypeOutputWithContext(ctx).ToAuthzConfigSourceTypePtrOutputWithContext(ctx)
+}
+
+func (e AuthzConfigSourceType) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e AuthzConfigSourceType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e AuthzConfigSourceType) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e AuthzConfigSourceType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type AuthzConfigSourceTypeOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigSourceTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigSourceType)(nil)).Elem()
+}
+
+func (o AuthzConfigSourceTypeOutput) ToAuthzConfigSourceTypeOutput() AuthzConfigSourceTypeOutput {
+	return o
+}
+
+func (o AuthzConfigSourceTypeOutput) ToAuthzConfigSourceTypeOutputWithContext(ctx context.Context) AuthzConfigSourceTypeOutput {
+	return o
+}
+
+func (o AuthzConfigSourceTypeOutput) ToAuthzConfigSourceTypePtrOutput() AuthzConfigSourceTypePtrOutput {
+	return o.ToAuthzConfigSourceTypePtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigSourceTypeOutput) ToAuthzConfigSourceTypePtrOutputWithContext(ctx context.Context) AuthzConfigSourceTypePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AuthzConfigSourceType) *AuthzConfigSourceType {
+		return &v
+	}).(AuthzConfigSourceTypePtrOutput)
+}
+
+func (o AuthzConfigSourceTypeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigSourceTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e AuthzConfigSourceType) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o AuthzConfigSourceTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigSourceTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e AuthzConfigSourceType) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type AuthzConfigSourceTypePtrOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigSourceTypePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigSourceType)(nil)).Elem()
+}
+
+func (o AuthzConfigSourceTypePtrOutput) ToAuthzConfigSourceTypePtrOutput() AuthzConfigSourceTypePtrOutput {
+	return o
+}
+
+func (o AuthzConfigSourceTypePtrOutput) ToAuthzConfigSourceTypePtrOutputWithContext(ctx context.Context) AuthzConfigSourceTypePtrOutput {
+	return o
+}
+
+func (o AuthzConfigSourceTypePtrOutput) Elem() AuthzConfigSourceTypeOutput {
+	return o.ApplyT(func(v *AuthzConfigSourceType) AuthzConfigSourceType {
+		if v != nil {
+			return *v
+		}
+		var ret AuthzConfigSourceType
+		return ret
+	}).(AuthzConfigSourceTypeOutput)
+}
+
+func (o AuthzConfigSourceTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigSourceTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *AuthzConfigSourceType) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// AuthzConfigSourceTypeInput is an input type that accepts values of the AuthzConfigSourceType enum
+// A concrete instance of `AuthzConfigSourceTypeInput` can be one of the following:
+//
+//	AuthzConfigSourceTypeConfigMap
+//	AuthzConfigSourceTypeInline
+type AuthzConfigSourceTypeInput interface {
+	pulumi.Input
+
+	ToAuthzConfigSourceTypeOutput() AuthzConfigSourceTypeOutput
+	ToAuthzConfigSourceTypeOutputWithContext(context.Context) AuthzConfigSourceTypeOutput
+}
+
+var authzConfigSourceTypePtrType = reflect.TypeOf((**AuthzConfigSourceType)(nil)).Elem()
+
+type AuthzConfigSourceTypePtrInput interface {
+	pulumi.Input
+
+	ToAuthzConfigSourceTypePtrOutput() AuthzConfigSourceTypePtrOutput
+	ToAuthzConfigSourceTypePtrOutputWithContext(context.Context) AuthzConfigSourceTypePtrOutput
+}
+
+type authzConfigSourceTypePtr string
+
+func AuthzConfigSourceTypePtr(v string) AuthzConfigSourceTypePtrInput {
+	return (*authzConfigSourceTypePtr)(&v)
+}
+
+func (*authzConfigSourceTypePtr) ElementType() reflect.Type {
+	return authzConfigSourceTypePtrType
+}
+
+func (in *authzConfigSourceTypePtr) ToAuthzConfigSourceTypePtrOutput() AuthzConfigSourceTypePtrOutput {
+	return pulumi.ToOutput(in).(AuthzConfigSourceTypePtrOutput)
+}
+
+func (in *authzConfigSourceTypePtr) ToAuthzConfigSourceTypePtrOutputWithContext(ctx context.Context) AuthzConfigSourceTypePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(AuthzConfigSourceTypePtrOutput)
+}
+
 type BackendAuthType string
 
 const (
@@ -1836,6 +2001,8 @@ func (in *topologySpreadConstraintWhenUnsatisfiablePtr) ToTopologySpreadConstrai
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigSourceTypeInput)(nil)).Elem(), AuthzConfigSourceType("configMap"))
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigSourceTypePtrInput)(nil)).Elem(), AuthzConfigSourceType("configMap"))
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthTypeInput)(nil)).Elem(), BackendAuthType("discovered"))
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthTypePtrInput)(nil)).Elem(), BackendAuthType("discovered"))
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementOperatorInput)(nil)).Elem(), LabelSelectorRequirementOperator("In"))
@@ -1858,6 +2025,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintNodeTaintsPolicyPtrInput)(nil)).Elem(), TopologySpreadConstraintNodeTaintsPolicy("Honor"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintWhenUnsatisfiableInput)(nil)).Elem(), TopologySpreadConstraintWhenUnsatisfiable("DoNotSchedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintWhenUnsatisfiablePtrInput)(nil)).Elem(), TopologySpreadConstraintWhenUnsatisfiable("DoNotSchedule"))
+	pulumi.RegisterOutputType(AuthzConfigSourceTypeOutput{})
+	pulumi.RegisterOutputType(AuthzConfigSourceTypePtrOutput{})
 	pulumi.RegisterOutputType(BackendAuthTypeOutput{})
 	pulumi.RegisterOutputType(BackendAuthTypePtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOperatorOutput{})

@@ -888,6 +888,516 @@ func (o AuthzConfigPtrOutput) Type() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+type AuthzConfigMapRef struct {
+	// Unset or empty: `authz.json` (the operator's default).
+	Key  *string `pulumi:"key"`
+	Name string  `pulumi:"name"`
+}
+
+// AuthzConfigMapRefInput is an input type that accepts AuthzConfigMapRefArgs and AuthzConfigMapRefOutput values.
+// You can construct a concrete instance of `AuthzConfigMapRefInput` via:
+//
+//	AuthzConfigMapRefArgs{...}
+type AuthzConfigMapRefInput interface {
+	pulumi.Input
+
+	ToAuthzConfigMapRefOutput() AuthzConfigMapRefOutput
+	ToAuthzConfigMapRefOutputWithContext(context.Context) AuthzConfigMapRefOutput
+}
+
+// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+type AuthzConfigMapRefArgs struct {
+	// Unset or empty: `authz.json` (the operator's default).
+	Key  *string `pulumi:"key"`
+	Name string  `pulumi:"name"`
+}
+
+func (AuthzConfigMapRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigMapRef)(nil)).Elem()
+}
+
+func (i AuthzConfigMapRefArgs) ToAuthzConfigMapRefOutput() AuthzConfigMapRefOutput {
+	return i.ToAuthzConfigMapRefOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigMapRefArgs) ToAuthzConfigMapRefOutputWithContext(ctx context.Context) AuthzConfigMapRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigMapRefOutput)
+}
+
+func (i AuthzConfigMapRefArgs) ToAuthzConfigMapRefPtrOutput() AuthzConfigMapRefPtrOutput {
+	return i.ToAuthzConfigMapRefPtrOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigMapRefArgs) ToAuthzConfigMapRefPtrOutputWithContext(ctx context.Context) AuthzConfigMapRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigMapRefOutput).ToAuthzConfigMapRefPtrOutputWithContext(ctx)
+}
+
+// AuthzConfigMapRefPtrInput is an input type that accepts AuthzConfigMapRefArgs, AuthzConfigMapRefPtr and AuthzConfigMapRefPtrOutput values.
+// You can construct a concrete instance of `AuthzConfigMapRefPtrInput` via:
+//
+//	        AuthzConfigMapRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type AuthzConfigMapRefPtrInput interface {
+	pulumi.Input
+
+	ToAuthzConfigMapRefPtrOutput() AuthzConfigMapRefPtrOutput
+	ToAuthzConfigMapRefPtrOutputWithContext(context.Context) AuthzConfigMapRefPtrOutput
+}
+
+type authzConfigMapRefPtrType AuthzConfigMapRefArgs
+
+func AuthzConfigMapRefPtr(v *AuthzConfigMapRefArgs) AuthzConfigMapRefPtrInput {
+	return (*authzConfigMapRefPtrType)(v)
+}
+
+func (*authzConfigMapRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigMapRef)(nil)).Elem()
+}
+
+func (i *authzConfigMapRefPtrType) ToAuthzConfigMapRefPtrOutput() AuthzConfigMapRefPtrOutput {
+	return i.ToAuthzConfigMapRefPtrOutputWithContext(context.Background())
+}
+
+func (i *authzConfigMapRefPtrType) ToAuthzConfigMapRefPtrOutputWithContext(ctx context.Context) AuthzConfigMapRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigMapRefPtrOutput)
+}
+
+// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+type AuthzConfigMapRefOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigMapRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigMapRef)(nil)).Elem()
+}
+
+func (o AuthzConfigMapRefOutput) ToAuthzConfigMapRefOutput() AuthzConfigMapRefOutput {
+	return o
+}
+
+func (o AuthzConfigMapRefOutput) ToAuthzConfigMapRefOutputWithContext(ctx context.Context) AuthzConfigMapRefOutput {
+	return o
+}
+
+func (o AuthzConfigMapRefOutput) ToAuthzConfigMapRefPtrOutput() AuthzConfigMapRefPtrOutput {
+	return o.ToAuthzConfigMapRefPtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigMapRefOutput) ToAuthzConfigMapRefPtrOutputWithContext(ctx context.Context) AuthzConfigMapRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AuthzConfigMapRef) *AuthzConfigMapRef {
+		return &v
+	}).(AuthzConfigMapRefPtrOutput)
+}
+
+// Unset or empty: `authz.json` (the operator's default).
+func (o AuthzConfigMapRefOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfigMapRef) *string { return v.Key }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigMapRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AuthzConfigMapRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AuthzConfigMapRefPtrOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigMapRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigMapRef)(nil)).Elem()
+}
+
+func (o AuthzConfigMapRefPtrOutput) ToAuthzConfigMapRefPtrOutput() AuthzConfigMapRefPtrOutput {
+	return o
+}
+
+func (o AuthzConfigMapRefPtrOutput) ToAuthzConfigMapRefPtrOutputWithContext(ctx context.Context) AuthzConfigMapRefPtrOutput {
+	return o
+}
+
+func (o AuthzConfigMapRefPtrOutput) Elem() AuthzConfigMapRefOutput {
+	return o.ApplyT(func(v *AuthzConfigMapRef) AuthzConfigMapRef {
+		if v != nil {
+			return *v
+		}
+		var ret AuthzConfigMapRef
+		return ret
+	}).(AuthzConfigMapRefOutput)
+}
+
+// Unset or empty: `authz.json` (the operator's default).
+func (o AuthzConfigMapRefPtrOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigMapRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Key
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigMapRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigMapRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+type AuthzConfigRef struct {
+	Name string `pulumi:"name"`
+}
+
+// AuthzConfigRefInput is an input type that accepts AuthzConfigRefArgs and AuthzConfigRefOutput values.
+// You can construct a concrete instance of `AuthzConfigRefInput` via:
+//
+//	AuthzConfigRefArgs{...}
+type AuthzConfigRefInput interface {
+	pulumi.Input
+
+	ToAuthzConfigRefOutput() AuthzConfigRefOutput
+	ToAuthzConfigRefOutputWithContext(context.Context) AuthzConfigRefOutput
+}
+
+// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+type AuthzConfigRefArgs struct {
+	Name string `pulumi:"name"`
+}
+
+func (AuthzConfigRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigRef)(nil)).Elem()
+}
+
+func (i AuthzConfigRefArgs) ToAuthzConfigRefOutput() AuthzConfigRefOutput {
+	return i.ToAuthzConfigRefOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigRefArgs) ToAuthzConfigRefOutputWithContext(ctx context.Context) AuthzConfigRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigRefOutput)
+}
+
+func (i AuthzConfigRefArgs) ToAuthzConfigRefPtrOutput() AuthzConfigRefPtrOutput {
+	return i.ToAuthzConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigRefArgs) ToAuthzConfigRefPtrOutputWithContext(ctx context.Context) AuthzConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigRefOutput).ToAuthzConfigRefPtrOutputWithContext(ctx)
+}
+
+// AuthzConfigRefPtrInput is an input type that accepts AuthzConfigRefArgs, AuthzConfigRefPtr and AuthzConfigRefPtrOutput values.
+// You can construct a concrete instance of `AuthzConfigRefPtrInput` via:
+//
+//	        AuthzConfigRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type AuthzConfigRefPtrInput interface {
+	pulumi.Input
+
+	ToAuthzConfigRefPtrOutput() AuthzConfigRefPtrOutput
+	ToAuthzConfigRefPtrOutputWithContext(context.Context) AuthzConfigRefPtrOutput
+}
+
+type authzConfigRefPtrType AuthzConfigRefArgs
+
+func AuthzConfigRefPtr(v *AuthzConfigRefArgs) AuthzConfigRefPtrInput {
+	return (*authzConfigRefPtrType)(v)
+}
+
+func (*authzConfigRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigRef)(nil)).Elem()
+}
+
+func (i *authzConfigRefPtrType) ToAuthzConfigRefPtrOutput() AuthzConfigRefPtrOutput {
+	return i.ToAuthzConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i *authzConfigRefPtrType) ToAuthzConfigRefPtrOutputWithContext(ctx context.Context) AuthzConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigRefPtrOutput)
+}
+
+// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+type AuthzConfigRefOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigRef)(nil)).Elem()
+}
+
+func (o AuthzConfigRefOutput) ToAuthzConfigRefOutput() AuthzConfigRefOutput {
+	return o
+}
+
+func (o AuthzConfigRefOutput) ToAuthzConfigRefOutputWithContext(ctx context.Context) AuthzConfigRefOutput {
+	return o
+}
+
+func (o AuthzConfigRefOutput) ToAuthzConfigRefPtrOutput() AuthzConfigRefPtrOutput {
+	return o.ToAuthzConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigRefOutput) ToAuthzConfigRefPtrOutputWithContext(ctx context.Context) AuthzConfigRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AuthzConfigRef) *AuthzConfigRef {
+		return &v
+	}).(AuthzConfigRefPtrOutput)
+}
+
+func (o AuthzConfigRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v AuthzConfigRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type AuthzConfigRefPtrOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigRef)(nil)).Elem()
+}
+
+func (o AuthzConfigRefPtrOutput) ToAuthzConfigRefPtrOutput() AuthzConfigRefPtrOutput {
+	return o
+}
+
+func (o AuthzConfigRefPtrOutput) ToAuthzConfigRefPtrOutputWithContext(ctx context.Context) AuthzConfigRefPtrOutput {
+	return o
+}
+
+func (o AuthzConfigRefPtrOutput) Elem() AuthzConfigRefOutput {
+	return o.ApplyT(func(v *AuthzConfigRef) AuthzConfigRef {
+		if v != nil {
+			return *v
+		}
+		var ret AuthzConfigRef
+		return ret
+	}).(AuthzConfigRefOutput)
+}
+
+func (o AuthzConfigRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+type AuthzConfigSource struct {
+	// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+	ConfigMap       *AuthzConfigMapRef `pulumi:"configMap"`
+	GroupClaimName  *string            `pulumi:"groupClaimName"`
+	GroupEntityType *string            `pulumi:"groupEntityType"`
+	// `authzConfig.inline`: Cedar policies and entities.
+	Inline        *InlineAuthz          `pulumi:"inline"`
+	RoleClaimName *string               `pulumi:"roleClaimName"`
+	Type          AuthzConfigSourceType `pulumi:"type"`
+}
+
+// AuthzConfigSourceInput is an input type that accepts AuthzConfigSourceArgs and AuthzConfigSourceOutput values.
+// You can construct a concrete instance of `AuthzConfigSourceInput` via:
+//
+//	AuthzConfigSourceArgs{...}
+type AuthzConfigSourceInput interface {
+	pulumi.Input
+
+	ToAuthzConfigSourceOutput() AuthzConfigSourceOutput
+	ToAuthzConfigSourceOutputWithContext(context.Context) AuthzConfigSourceOutput
+}
+
+// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+type AuthzConfigSourceArgs struct {
+	// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+	ConfigMap       *AuthzConfigMapRefArgs `pulumi:"configMap"`
+	GroupClaimName  *string                `pulumi:"groupClaimName"`
+	GroupEntityType *string                `pulumi:"groupEntityType"`
+	// `authzConfig.inline`: Cedar policies and entities.
+	Inline        *InlineAuthzArgs      `pulumi:"inline"`
+	RoleClaimName *string               `pulumi:"roleClaimName"`
+	Type          AuthzConfigSourceType `pulumi:"type"`
+}
+
+func (AuthzConfigSourceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigSource)(nil)).Elem()
+}
+
+func (i AuthzConfigSourceArgs) ToAuthzConfigSourceOutput() AuthzConfigSourceOutput {
+	return i.ToAuthzConfigSourceOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigSourceArgs) ToAuthzConfigSourceOutputWithContext(ctx context.Context) AuthzConfigSourceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigSourceOutput)
+}
+
+func (i AuthzConfigSourceArgs) ToAuthzConfigSourcePtrOutput() AuthzConfigSourcePtrOutput {
+	return i.ToAuthzConfigSourcePtrOutputWithContext(context.Background())
+}
+
+func (i AuthzConfigSourceArgs) ToAuthzConfigSourcePtrOutputWithContext(ctx context.Context) AuthzConfigSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigSourceOutput).ToAuthzConfigSourcePtrOutputWithContext(ctx)
+}
+
+// AuthzConfigSourcePtrInput is an input type that accepts AuthzConfigSourceArgs, AuthzConfigSourcePtr and AuthzConfigSourcePtrOutput values.
+// You can construct a concrete instance of `AuthzConfigSourcePtrInput` via:
+//
+//	        AuthzConfigSourceArgs{...}
+//
+//	or:
+//
+//	        nil
+type AuthzConfigSourcePtrInput interface {
+	pulumi.Input
+
+	ToAuthzConfigSourcePtrOutput() AuthzConfigSourcePtrOutput
+	ToAuthzConfigSourcePtrOutputWithContext(context.Context) AuthzConfigSourcePtrOutput
+}
+
+type authzConfigSourcePtrType AuthzConfigSourceArgs
+
+func AuthzConfigSourcePtr(v *AuthzConfigSourceArgs) AuthzConfigSourcePtrInput {
+	return (*authzConfigSourcePtrType)(v)
+}
+
+func (*authzConfigSourcePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigSource)(nil)).Elem()
+}
+
+func (i *authzConfigSourcePtrType) ToAuthzConfigSourcePtrOutput() AuthzConfigSourcePtrOutput {
+	return i.ToAuthzConfigSourcePtrOutputWithContext(context.Background())
+}
+
+func (i *authzConfigSourcePtrType) ToAuthzConfigSourcePtrOutputWithContext(ctx context.Context) AuthzConfigSourcePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AuthzConfigSourcePtrOutput)
+}
+
+// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+type AuthzConfigSourceOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigSourceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AuthzConfigSource)(nil)).Elem()
+}
+
+func (o AuthzConfigSourceOutput) ToAuthzConfigSourceOutput() AuthzConfigSourceOutput {
+	return o
+}
+
+func (o AuthzConfigSourceOutput) ToAuthzConfigSourceOutputWithContext(ctx context.Context) AuthzConfigSourceOutput {
+	return o
+}
+
+func (o AuthzConfigSourceOutput) ToAuthzConfigSourcePtrOutput() AuthzConfigSourcePtrOutput {
+	return o.ToAuthzConfigSourcePtrOutputWithContext(context.Background())
+}
+
+func (o AuthzConfigSourceOutput) ToAuthzConfigSourcePtrOutputWithContext(ctx context.Context) AuthzConfigSourcePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AuthzConfigSource) *AuthzConfigSource {
+		return &v
+	}).(AuthzConfigSourcePtrOutput)
+}
+
+// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+func (o AuthzConfigSourceOutput) ConfigMap() AuthzConfigMapRefPtrOutput {
+	return o.ApplyT(func(v AuthzConfigSource) *AuthzConfigMapRef { return v.ConfigMap }).(AuthzConfigMapRefPtrOutput)
+}
+
+func (o AuthzConfigSourceOutput) GroupClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfigSource) *string { return v.GroupClaimName }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigSourceOutput) GroupEntityType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfigSource) *string { return v.GroupEntityType }).(pulumi.StringPtrOutput)
+}
+
+// `authzConfig.inline`: Cedar policies and entities.
+func (o AuthzConfigSourceOutput) Inline() InlineAuthzPtrOutput {
+	return o.ApplyT(func(v AuthzConfigSource) *InlineAuthz { return v.Inline }).(InlineAuthzPtrOutput)
+}
+
+func (o AuthzConfigSourceOutput) RoleClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AuthzConfigSource) *string { return v.RoleClaimName }).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigSourceOutput) Type() AuthzConfigSourceTypeOutput {
+	return o.ApplyT(func(v AuthzConfigSource) AuthzConfigSourceType { return v.Type }).(AuthzConfigSourceTypeOutput)
+}
+
+type AuthzConfigSourcePtrOutput struct{ *pulumi.OutputState }
+
+func (AuthzConfigSourcePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AuthzConfigSource)(nil)).Elem()
+}
+
+func (o AuthzConfigSourcePtrOutput) ToAuthzConfigSourcePtrOutput() AuthzConfigSourcePtrOutput {
+	return o
+}
+
+func (o AuthzConfigSourcePtrOutput) ToAuthzConfigSourcePtrOutputWithContext(ctx context.Context) AuthzConfigSourcePtrOutput {
+	return o
+}
+
+func (o AuthzConfigSourcePtrOutput) Elem() AuthzConfigSourceOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) AuthzConfigSource {
+		if v != nil {
+			return *v
+		}
+		var ret AuthzConfigSource
+		return ret
+	}).(AuthzConfigSourceOutput)
+}
+
+// `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+func (o AuthzConfigSourcePtrOutput) ConfigMap() AuthzConfigMapRefPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *AuthzConfigMapRef {
+		if v == nil {
+			return nil
+		}
+		return v.ConfigMap
+	}).(AuthzConfigMapRefPtrOutput)
+}
+
+func (o AuthzConfigSourcePtrOutput) GroupClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *string {
+		if v == nil {
+			return nil
+		}
+		return v.GroupClaimName
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigSourcePtrOutput) GroupEntityType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *string {
+		if v == nil {
+			return nil
+		}
+		return v.GroupEntityType
+	}).(pulumi.StringPtrOutput)
+}
+
+// `authzConfig.inline`: Cedar policies and entities.
+func (o AuthzConfigSourcePtrOutput) Inline() InlineAuthzPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *InlineAuthz {
+		if v == nil {
+			return nil
+		}
+		return v.Inline
+	}).(InlineAuthzPtrOutput)
+}
+
+func (o AuthzConfigSourcePtrOutput) RoleClaimName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *string {
+		if v == nil {
+			return nil
+		}
+		return v.RoleClaimName
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AuthzConfigSourcePtrOutput) Type() AuthzConfigSourceTypePtrOutput {
+	return o.ApplyT(func(v *AuthzConfigSource) *AuthzConfigSourceType {
+		if v == nil {
+			return nil
+		}
+		return &v.Type
+	}).(AuthzConfigSourceTypePtrOutput)
+}
+
 // Outgoing auth for one backend (or the default): `discovered` or an auth config.
 type BackendAuth struct {
 	// A reference to an MCPExternalAuthConfig in the group's namespace.
@@ -2318,12 +2828,20 @@ func (o FailureHandlingConfigPtrOutput) UnhealthyThreshold() pulumi.IntPtrOutput
 }
 
 // vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
+//
+// Also takes the CRD's references (`CRD_REFERENCES`) in place of `oidc` or `authz`.
 type IncomingAuth struct {
 	// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
 	Authz *AuthzConfig `pulumi:"authz"`
+	// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+	AuthzConfig *AuthzConfigSource `pulumi:"authzConfig"`
+	// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+	AuthzConfigRef *AuthzConfigRef `pulumi:"authzConfigRef"`
 	// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
 	Oidc *OIDCConfig `pulumi:"oidc"`
-	Type *string     `pulumi:"type"`
+	// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+	OidcConfigRef *OIDCConfigRef `pulumi:"oidcConfigRef"`
+	Type          *string        `pulumi:"type"`
 }
 
 // IncomingAuthInput is an input type that accepts IncomingAuthArgs and IncomingAuthOutput values.
@@ -2338,12 +2856,20 @@ type IncomingAuthInput interface {
 }
 
 // vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
+//
+// Also takes the CRD's references (`CRD_REFERENCES`) in place of `oidc` or `authz`.
 type IncomingAuthArgs struct {
 	// Authorization of `incomingAuth.authz`: `cedar` (with policies) or `none`.
 	Authz *AuthzConfigArgs `pulumi:"authz"`
+	// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+	AuthzConfig *AuthzConfigSourceArgs `pulumi:"authzConfig"`
+	// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+	AuthzConfigRef *AuthzConfigRefArgs `pulumi:"authzConfigRef"`
 	// OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
 	Oidc *OIDCConfigArgs `pulumi:"oidc"`
-	Type *string         `pulumi:"type"`
+	// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+	OidcConfigRef *OIDCConfigRefArgs `pulumi:"oidcConfigRef"`
+	Type          *string            `pulumi:"type"`
 }
 
 func (IncomingAuthArgs) ElementType() reflect.Type {
@@ -2400,6 +2926,8 @@ func (i *incomingAuthPtrType) ToIncomingAuthPtrOutputWithContext(ctx context.Con
 }
 
 // vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
+//
+// Also takes the CRD's references (`CRD_REFERENCES`) in place of `oidc` or `authz`.
 type IncomingAuthOutput struct{ *pulumi.OutputState }
 
 func (IncomingAuthOutput) ElementType() reflect.Type {
@@ -2429,9 +2957,24 @@ func (o IncomingAuthOutput) Authz() AuthzConfigPtrOutput {
 	return o.ApplyT(func(v IncomingAuth) *AuthzConfig { return v.Authz }).(AuthzConfigPtrOutput)
 }
 
+// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+func (o IncomingAuthOutput) AuthzConfig() AuthzConfigSourcePtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *AuthzConfigSource { return v.AuthzConfig }).(AuthzConfigSourcePtrOutput)
+}
+
+// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+func (o IncomingAuthOutput) AuthzConfigRef() AuthzConfigRefPtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *AuthzConfigRef { return v.AuthzConfigRef }).(AuthzConfigRefPtrOutput)
+}
+
 // OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
 func (o IncomingAuthOutput) Oidc() OIDCConfigPtrOutput {
 	return o.ApplyT(func(v IncomingAuth) *OIDCConfig { return v.Oidc }).(OIDCConfigPtrOutput)
+}
+
+// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+func (o IncomingAuthOutput) OidcConfigRef() OIDCConfigRefPtrOutput {
+	return o.ApplyT(func(v IncomingAuth) *OIDCConfigRef { return v.OidcConfigRef }).(OIDCConfigRefPtrOutput)
 }
 
 func (o IncomingAuthOutput) Type() pulumi.StringPtrOutput {
@@ -2472,6 +3015,26 @@ func (o IncomingAuthPtrOutput) Authz() AuthzConfigPtrOutput {
 	}).(AuthzConfigPtrOutput)
 }
 
+// `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+func (o IncomingAuthPtrOutput) AuthzConfig() AuthzConfigSourcePtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *AuthzConfigSource {
+		if v == nil {
+			return nil
+		}
+		return v.AuthzConfig
+	}).(AuthzConfigSourcePtrOutput)
+}
+
+// `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+func (o IncomingAuthPtrOutput) AuthzConfigRef() AuthzConfigRefPtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *AuthzConfigRef {
+		if v == nil {
+			return nil
+		}
+		return v.AuthzConfigRef
+	}).(AuthzConfigRefPtrOutput)
+}
+
 // OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
 func (o IncomingAuthPtrOutput) Oidc() OIDCConfigPtrOutput {
 	return o.ApplyT(func(v *IncomingAuth) *OIDCConfig {
@@ -2482,6 +3045,16 @@ func (o IncomingAuthPtrOutput) Oidc() OIDCConfigPtrOutput {
 	}).(OIDCConfigPtrOutput)
 }
 
+// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+func (o IncomingAuthPtrOutput) OidcConfigRef() OIDCConfigRefPtrOutput {
+	return o.ApplyT(func(v *IncomingAuth) *OIDCConfigRef {
+		if v == nil {
+			return nil
+		}
+		return v.OidcConfigRef
+	}).(OIDCConfigRefPtrOutput)
+}
+
 func (o IncomingAuthPtrOutput) Type() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *IncomingAuth) *string {
 		if v == nil {
@@ -2489,6 +3062,157 @@ func (o IncomingAuthPtrOutput) Type() pulumi.StringPtrOutput {
 		}
 		return v.Type
 	}).(pulumi.StringPtrOutput)
+}
+
+// `authzConfig.inline`: Cedar policies and entities.
+type InlineAuthz struct {
+	EntitiesJson *string  `pulumi:"entitiesJson"`
+	Policies     []string `pulumi:"policies"`
+}
+
+// InlineAuthzInput is an input type that accepts InlineAuthzArgs and InlineAuthzOutput values.
+// You can construct a concrete instance of `InlineAuthzInput` via:
+//
+//	InlineAuthzArgs{...}
+type InlineAuthzInput interface {
+	pulumi.Input
+
+	ToInlineAuthzOutput() InlineAuthzOutput
+	ToInlineAuthzOutputWithContext(context.Context) InlineAuthzOutput
+}
+
+// `authzConfig.inline`: Cedar policies and entities.
+type InlineAuthzArgs struct {
+	EntitiesJson *string  `pulumi:"entitiesJson"`
+	Policies     []string `pulumi:"policies"`
+}
+
+func (InlineAuthzArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*InlineAuthz)(nil)).Elem()
+}
+
+func (i InlineAuthzArgs) ToInlineAuthzOutput() InlineAuthzOutput {
+	return i.ToInlineAuthzOutputWithContext(context.Background())
+}
+
+func (i InlineAuthzArgs) ToInlineAuthzOutputWithContext(ctx context.Context) InlineAuthzOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineAuthzOutput)
+}
+
+func (i InlineAuthzArgs) ToInlineAuthzPtrOutput() InlineAuthzPtrOutput {
+	return i.ToInlineAuthzPtrOutputWithContext(context.Background())
+}
+
+func (i InlineAuthzArgs) ToInlineAuthzPtrOutputWithContext(ctx context.Context) InlineAuthzPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineAuthzOutput).ToInlineAuthzPtrOutputWithContext(ctx)
+}
+
+// InlineAuthzPtrInput is an input type that accepts InlineAuthzArgs, InlineAuthzPtr and InlineAuthzPtrOutput values.
+// You can construct a concrete instance of `InlineAuthzPtrInput` via:
+//
+//	        InlineAuthzArgs{...}
+//
+//	or:
+//
+//	        nil
+type InlineAuthzPtrInput interface {
+	pulumi.Input
+
+	ToInlineAuthzPtrOutput() InlineAuthzPtrOutput
+	ToInlineAuthzPtrOutputWithContext(context.Context) InlineAuthzPtrOutput
+}
+
+type inlineAuthzPtrType InlineAuthzArgs
+
+func InlineAuthzPtr(v *InlineAuthzArgs) InlineAuthzPtrInput {
+	return (*inlineAuthzPtrType)(v)
+}
+
+func (*inlineAuthzPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**InlineAuthz)(nil)).Elem()
+}
+
+func (i *inlineAuthzPtrType) ToInlineAuthzPtrOutput() InlineAuthzPtrOutput {
+	return i.ToInlineAuthzPtrOutputWithContext(context.Background())
+}
+
+func (i *inlineAuthzPtrType) ToInlineAuthzPtrOutputWithContext(ctx context.Context) InlineAuthzPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineAuthzPtrOutput)
+}
+
+// `authzConfig.inline`: Cedar policies and entities.
+type InlineAuthzOutput struct{ *pulumi.OutputState }
+
+func (InlineAuthzOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*InlineAuthz)(nil)).Elem()
+}
+
+func (o InlineAuthzOutput) ToInlineAuthzOutput() InlineAuthzOutput {
+	return o
+}
+
+func (o InlineAuthzOutput) ToInlineAuthzOutputWithContext(ctx context.Context) InlineAuthzOutput {
+	return o
+}
+
+func (o InlineAuthzOutput) ToInlineAuthzPtrOutput() InlineAuthzPtrOutput {
+	return o.ToInlineAuthzPtrOutputWithContext(context.Background())
+}
+
+func (o InlineAuthzOutput) ToInlineAuthzPtrOutputWithContext(ctx context.Context) InlineAuthzPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v InlineAuthz) *InlineAuthz {
+		return &v
+	}).(InlineAuthzPtrOutput)
+}
+
+func (o InlineAuthzOutput) EntitiesJson() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineAuthz) *string { return v.EntitiesJson }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineAuthzOutput) Policies() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v InlineAuthz) []string { return v.Policies }).(pulumi.StringArrayOutput)
+}
+
+type InlineAuthzPtrOutput struct{ *pulumi.OutputState }
+
+func (InlineAuthzPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**InlineAuthz)(nil)).Elem()
+}
+
+func (o InlineAuthzPtrOutput) ToInlineAuthzPtrOutput() InlineAuthzPtrOutput {
+	return o
+}
+
+func (o InlineAuthzPtrOutput) ToInlineAuthzPtrOutputWithContext(ctx context.Context) InlineAuthzPtrOutput {
+	return o
+}
+
+func (o InlineAuthzPtrOutput) Elem() InlineAuthzOutput {
+	return o.ApplyT(func(v *InlineAuthz) InlineAuthz {
+		if v != nil {
+			return *v
+		}
+		var ret InlineAuthz
+		return ret
+	}).(InlineAuthzOutput)
+}
+
+func (o InlineAuthzPtrOutput) EntitiesJson() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineAuthz) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EntitiesJson
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineAuthzPtrOutput) Policies() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *InlineAuthz) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Policies
+	}).(pulumi.StringArrayOutput)
 }
 
 // A label selector: `matchLabels` and `matchExpressions`.
@@ -3349,6 +4073,195 @@ func (o OIDCConfigPtrOutput) Resource() pulumi.StringPtrOutput {
 
 func (o OIDCConfigPtrOutput) Scopes() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *OIDCConfig) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Scopes
+	}).(pulumi.StringArrayOutput)
+}
+
+// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+type OIDCConfigRef struct {
+	// The audience tokens must carry; unique per server (token replay).
+	Audience string `pulumi:"audience"`
+	Name     string `pulumi:"name"`
+	// RFC 9728 resource URL; unset: `http://<name>.<namespace>.svc.cluster.local:4483`.
+	ResourceUrl *string  `pulumi:"resourceUrl"`
+	Scopes      []string `pulumi:"scopes"`
+}
+
+// OIDCConfigRefInput is an input type that accepts OIDCConfigRefArgs and OIDCConfigRefOutput values.
+// You can construct a concrete instance of `OIDCConfigRefInput` via:
+//
+//	OIDCConfigRefArgs{...}
+type OIDCConfigRefInput interface {
+	pulumi.Input
+
+	ToOIDCConfigRefOutput() OIDCConfigRefOutput
+	ToOIDCConfigRefOutputWithContext(context.Context) OIDCConfigRefOutput
+}
+
+// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+type OIDCConfigRefArgs struct {
+	// The audience tokens must carry; unique per server (token replay).
+	Audience string `pulumi:"audience"`
+	Name     string `pulumi:"name"`
+	// RFC 9728 resource URL; unset: `http://<name>.<namespace>.svc.cluster.local:4483`.
+	ResourceUrl *string  `pulumi:"resourceUrl"`
+	Scopes      []string `pulumi:"scopes"`
+}
+
+func (OIDCConfigRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OIDCConfigRef)(nil)).Elem()
+}
+
+func (i OIDCConfigRefArgs) ToOIDCConfigRefOutput() OIDCConfigRefOutput {
+	return i.ToOIDCConfigRefOutputWithContext(context.Background())
+}
+
+func (i OIDCConfigRefArgs) ToOIDCConfigRefOutputWithContext(ctx context.Context) OIDCConfigRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigRefOutput)
+}
+
+func (i OIDCConfigRefArgs) ToOIDCConfigRefPtrOutput() OIDCConfigRefPtrOutput {
+	return i.ToOIDCConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i OIDCConfigRefArgs) ToOIDCConfigRefPtrOutputWithContext(ctx context.Context) OIDCConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigRefOutput).ToOIDCConfigRefPtrOutputWithContext(ctx)
+}
+
+// OIDCConfigRefPtrInput is an input type that accepts OIDCConfigRefArgs, OIDCConfigRefPtr and OIDCConfigRefPtrOutput values.
+// You can construct a concrete instance of `OIDCConfigRefPtrInput` via:
+//
+//	        OIDCConfigRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type OIDCConfigRefPtrInput interface {
+	pulumi.Input
+
+	ToOIDCConfigRefPtrOutput() OIDCConfigRefPtrOutput
+	ToOIDCConfigRefPtrOutputWithContext(context.Context) OIDCConfigRefPtrOutput
+}
+
+type oidcconfigRefPtrType OIDCConfigRefArgs
+
+func OIDCConfigRefPtr(v *OIDCConfigRefArgs) OIDCConfigRefPtrInput {
+	return (*oidcconfigRefPtrType)(v)
+}
+
+func (*oidcconfigRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**OIDCConfigRef)(nil)).Elem()
+}
+
+func (i *oidcconfigRefPtrType) ToOIDCConfigRefPtrOutput() OIDCConfigRefPtrOutput {
+	return i.ToOIDCConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i *oidcconfigRefPtrType) ToOIDCConfigRefPtrOutputWithContext(ctx context.Context) OIDCConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OIDCConfigRefPtrOutput)
+}
+
+// `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+type OIDCConfigRefOutput struct{ *pulumi.OutputState }
+
+func (OIDCConfigRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OIDCConfigRef)(nil)).Elem()
+}
+
+func (o OIDCConfigRefOutput) ToOIDCConfigRefOutput() OIDCConfigRefOutput {
+	return o
+}
+
+func (o OIDCConfigRefOutput) ToOIDCConfigRefOutputWithContext(ctx context.Context) OIDCConfigRefOutput {
+	return o
+}
+
+func (o OIDCConfigRefOutput) ToOIDCConfigRefPtrOutput() OIDCConfigRefPtrOutput {
+	return o.ToOIDCConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (o OIDCConfigRefOutput) ToOIDCConfigRefPtrOutputWithContext(ctx context.Context) OIDCConfigRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OIDCConfigRef) *OIDCConfigRef {
+		return &v
+	}).(OIDCConfigRefPtrOutput)
+}
+
+// The audience tokens must carry; unique per server (token replay).
+func (o OIDCConfigRefOutput) Audience() pulumi.StringOutput {
+	return o.ApplyT(func(v OIDCConfigRef) string { return v.Audience }).(pulumi.StringOutput)
+}
+
+func (o OIDCConfigRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v OIDCConfigRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// RFC 9728 resource URL; unset: `http://<name>.<namespace>.svc.cluster.local:4483`.
+func (o OIDCConfigRefOutput) ResourceUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v OIDCConfigRef) *string { return v.ResourceUrl }).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigRefOutput) Scopes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v OIDCConfigRef) []string { return v.Scopes }).(pulumi.StringArrayOutput)
+}
+
+type OIDCConfigRefPtrOutput struct{ *pulumi.OutputState }
+
+func (OIDCConfigRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OIDCConfigRef)(nil)).Elem()
+}
+
+func (o OIDCConfigRefPtrOutput) ToOIDCConfigRefPtrOutput() OIDCConfigRefPtrOutput {
+	return o
+}
+
+func (o OIDCConfigRefPtrOutput) ToOIDCConfigRefPtrOutputWithContext(ctx context.Context) OIDCConfigRefPtrOutput {
+	return o
+}
+
+func (o OIDCConfigRefPtrOutput) Elem() OIDCConfigRefOutput {
+	return o.ApplyT(func(v *OIDCConfigRef) OIDCConfigRef {
+		if v != nil {
+			return *v
+		}
+		var ret OIDCConfigRef
+		return ret
+	}).(OIDCConfigRefOutput)
+}
+
+// The audience tokens must carry; unique per server (token replay).
+func (o OIDCConfigRefPtrOutput) Audience() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Audience
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// RFC 9728 resource URL; unset: `http://<name>.<namespace>.svc.cluster.local:4483`.
+func (o OIDCConfigRefPtrOutput) ResourceUrl() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *OIDCConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ResourceUrl
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OIDCConfigRefPtrOutput) Scopes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *OIDCConfigRef) []string {
 		if v == nil {
 			return nil
 		}
@@ -6289,6 +7202,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AuditPtrInput)(nil)).Elem(), AuditArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigInput)(nil)).Elem(), AuthzConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigPtrInput)(nil)).Elem(), AuthzConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigMapRefInput)(nil)).Elem(), AuthzConfigMapRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigMapRefPtrInput)(nil)).Elem(), AuthzConfigMapRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigRefInput)(nil)).Elem(), AuthzConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigRefPtrInput)(nil)).Elem(), AuthzConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigSourceInput)(nil)).Elem(), AuthzConfigSourceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AuthzConfigSourcePtrInput)(nil)).Elem(), AuthzConfigSourceArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthInput)(nil)).Elem(), BackendAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthPtrInput)(nil)).Elem(), BackendAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthMapInput)(nil)).Elem(), BackendAuthMap{})
@@ -6308,6 +7227,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*FailureHandlingConfigPtrInput)(nil)).Elem(), FailureHandlingConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthInput)(nil)).Elem(), IncomingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthPtrInput)(nil)).Elem(), IncomingAuthArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InlineAuthzInput)(nil)).Elem(), InlineAuthzArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InlineAuthzPtrInput)(nil)).Elem(), InlineAuthzArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorPtrInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementInput)(nil)).Elem(), LabelSelectorRequirementArgs{})
@@ -6318,6 +7239,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*NodeAffinityPtrInput)(nil)).Elem(), NodeAffinityArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigInput)(nil)).Elem(), OIDCConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigPtrInput)(nil)).Elem(), OIDCConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigRefInput)(nil)).Elem(), OIDCConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigRefPtrInput)(nil)).Elem(), OIDCConfigRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OperationalInput)(nil)).Elem(), OperationalArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OperationalPtrInput)(nil)).Elem(), OperationalArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutgoingAuthInput)(nil)).Elem(), OutgoingAuthArgs{})
@@ -6361,6 +7284,12 @@ func init() {
 	pulumi.RegisterOutputType(AuditPtrOutput{})
 	pulumi.RegisterOutputType(AuthzConfigOutput{})
 	pulumi.RegisterOutputType(AuthzConfigPtrOutput{})
+	pulumi.RegisterOutputType(AuthzConfigMapRefOutput{})
+	pulumi.RegisterOutputType(AuthzConfigMapRefPtrOutput{})
+	pulumi.RegisterOutputType(AuthzConfigRefOutput{})
+	pulumi.RegisterOutputType(AuthzConfigRefPtrOutput{})
+	pulumi.RegisterOutputType(AuthzConfigSourceOutput{})
+	pulumi.RegisterOutputType(AuthzConfigSourcePtrOutput{})
 	pulumi.RegisterOutputType(BackendAuthOutput{})
 	pulumi.RegisterOutputType(BackendAuthPtrOutput{})
 	pulumi.RegisterOutputType(BackendAuthMapOutput{})
@@ -6382,6 +7311,8 @@ func init() {
 	pulumi.RegisterOutputType(FailureHandlingConfigPtrOutput{})
 	pulumi.RegisterOutputType(IncomingAuthOutput{})
 	pulumi.RegisterOutputType(IncomingAuthPtrOutput{})
+	pulumi.RegisterOutputType(InlineAuthzOutput{})
+	pulumi.RegisterOutputType(InlineAuthzPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorOutput{})
 	pulumi.RegisterOutputType(LabelSelectorPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOutput{})
@@ -6392,6 +7323,8 @@ func init() {
 	pulumi.RegisterOutputType(NodeAffinityPtrOutput{})
 	pulumi.RegisterOutputType(OIDCConfigOutput{})
 	pulumi.RegisterOutputType(OIDCConfigPtrOutput{})
+	pulumi.RegisterOutputType(OIDCConfigRefOutput{})
+	pulumi.RegisterOutputType(OIDCConfigRefPtrOutput{})
 	pulumi.RegisterOutputType(OperationalOutput{})
 	pulumi.RegisterOutputType(OperationalPtrOutput{})
 	pulumi.RegisterOutputType(OutgoingAuthOutput{})

@@ -68,6 +68,42 @@ export interface AuthzConfigArgs {
 }
 
 /**
+ * `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+ */
+export interface AuthzConfigMapRefArgs {
+    /**
+     * Unset or empty: `authz.json` (the operator's default).
+     */
+    key?: string;
+    name: string;
+}
+
+/**
+ * `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+ */
+export interface AuthzConfigRefArgs {
+    name: string;
+}
+
+/**
+ * `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+ */
+export interface AuthzConfigSourceArgs {
+    /**
+     * `authzConfig.configMap`: the ConfigMap key holding a ToolHive authz config (JSON or YAML).
+     */
+    configMap?: inputs.AuthzConfigMapRefArgs;
+    groupClaimName?: string;
+    groupEntityType?: string;
+    /**
+     * `authzConfig.inline`: Cedar policies and entities.
+     */
+    inline?: inputs.InlineAuthzArgs;
+    roleClaimName?: string;
+    type: enums.AuthzConfigSourceType;
+}
+
+/**
  * Outgoing auth for one backend (or the default): `discovered` or an auth config.
  */
 export interface BackendAuthArgs {
@@ -158,6 +194,8 @@ export interface FailureHandlingConfigArgs {
 
 /**
  * vmcp's `incomingAuth` (IncomingAuthConfig); `type` defaults to anonymous.
+ *
+ * Also takes the CRD's references (`CRD_REFERENCES`) in place of `oidc` or `authz`.
  */
 export interface IncomingAuthArgs {
     /**
@@ -165,10 +203,30 @@ export interface IncomingAuthArgs {
      */
     authz?: inputs.AuthzConfigArgs;
     /**
+     * `incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`.
+     */
+    authzConfig?: inputs.AuthzConfigSourceArgs;
+    /**
+     * `incomingAuth.authzConfigRef`: an MCPAuthzConfig of type `cedarv1`.
+     */
+    authzConfigRef?: inputs.AuthzConfigRefArgs;
+    /**
      * OIDC settings of `incomingAuth.oidc`; issuer and audience are required for `type: oidc`.
      */
     oidc?: inputs.OIDCConfigArgs;
+    /**
+     * `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+     */
+    oidcConfigRef?: inputs.OIDCConfigRefArgs;
     type?: string;
+}
+
+/**
+ * `authzConfig.inline`: Cedar policies and entities.
+ */
+export interface InlineAuthzArgs {
+    entitiesJson?: string;
+    policies: string[];
 }
 
 /**
@@ -219,6 +277,22 @@ export interface OIDCConfigArgs {
     jwksUrl?: string;
     protectedResourceAllowPrivateIp?: boolean;
     resource?: string;
+    scopes?: string[];
+}
+
+/**
+ * `incomingAuth.oidcConfigRef`: an MCPOIDCConfig and this vMCP's own audience.
+ */
+export interface OIDCConfigRefArgs {
+    /**
+     * The audience tokens must carry; unique per server (token replay).
+     */
+    audience: string;
+    name: string;
+    /**
+     * RFC 9728 resource URL; unset: `http://<name>.<namespace>.svc.cluster.local:4483`.
+     */
+    resourceUrl?: string;
     scopes?: string[];
 }
 

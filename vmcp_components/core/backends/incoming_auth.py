@@ -26,7 +26,7 @@ from vmcp_components.core.cluster.models import ClusterModel, Malformed, Workloa
 from vmcp_components.core.cluster.references import SecretKeyUse, missing_secret_key
 from vmcp_components.core.cluster.shared_configs import InlineOIDC, MCPAuthzConfig, MCPOIDCConfig
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
-from vmcp_components.core.settings.incoming_refs import AuthzConfig, OIDCConfigRef
+from vmcp_components.core.settings.incoming_refs import AuthzConfigSource, OIDCConfigRef
 from vmcp_components.errors import VmcpError
 
 OIDC_CLIENT_SECRET_ENV = "VMCP_OIDC_CLIENT_SECRET"  # noqa: S105 (an env var name)
@@ -245,7 +245,7 @@ def _cedar_section(raw: object, where: str) -> dict[str, Any]:
     return authz
 
 
-def _authz_from_config_map(inventory: Inventory, source: AuthzConfig) -> dict[str, Any]:
+def _authz_from_config_map(inventory: Inventory, source: AuthzConfigSource) -> dict[str, Any]:
     ref = source.config_map
     assert ref is not None  # the setting's type rule
     key = ref.key or DEFAULT_AUTHZ_KEY

@@ -45,7 +45,7 @@ class InlineAuthz(SettingsModel):
     entities_json: str = Field(default="[]", alias="entitiesJson")
 
 
-class AuthzConfig(SettingsModel):
+class AuthzConfigSource(SettingsModel):
     """`incomingAuth.authzConfig`: Cedar policies `inline` or from a `configMap`."""
 
     type: Literal["configMap", "inline"]
@@ -66,7 +66,7 @@ class AuthzConfig(SettingsModel):
         return value
 
     @model_validator(mode="after")
-    def _section_matches_type(self) -> AuthzConfig:
+    def _section_matches_type(self) -> AuthzConfigSource:
         # the CRD's two CEL rules on spec.incomingAuth.authzConfig, in its words
         if (self.type == "configMap") != (self.config_map is not None):
             raise ValueError(

@@ -32,8 +32,11 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from vmcp_components.core.settings.go_values import GoBool, GoString
-from vmcp_components.core.settings.incoming_refs import AuthzConfig as AuthzConfigSource
-from vmcp_components.core.settings.incoming_refs import AuthzConfigRef, OIDCConfigRef
+from vmcp_components.core.settings.incoming_refs import (
+    AuthzConfigRef,
+    AuthzConfigSource,
+    OIDCConfigRef,
+)
 from vmcp_components.errors import echo
 
 

@@ -2,6 +2,13 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 
+export const AuthzConfigSourceType = {
+    ConfigMap: "configMap",
+    Inline: "inline",
+} as const;
+
+export type AuthzConfigSourceType = (typeof AuthzConfigSourceType)[keyof typeof AuthzConfigSourceType];
+
 export const BackendAuthType = {
     Discovered: "discovered",
     ExternalAuthConfigRef: "externalAuthConfigRef",
