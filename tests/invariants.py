@@ -121,8 +121,9 @@ def _volumes(report: _Report, pod: Mapping[str, Any], where: str) -> dict[str, A
     for volume in volumes:
         name, source = volume["name"], volume.get("configMap")
         report.rule(f"{where} volume", name, is_dns_label, "a DNS-1123 label")
-        report.need(source is not None, f"{where} volume {name!r}: not a configMap volume")
-        if source is None:
+        if (
+            source is None
+        ):  # the vMCP's own volumes are ConfigMaps; a podTemplateSpec may add others
             continue
         report.rule(f"{where} volume {name}", source["name"], is_dns_subdomain, "a ConfigMap name")
         items: list[Mapping[str, str]] = source.get("items") or []
@@ -158,7 +159,8 @@ def _env(report: _Report, container: Mapping[str, Any], where: str) -> dict[str,
 
 def _container(
     report: _Report, container: Mapping[str, Any], volumes: Mapping[str, Any], where: str
-) -> None:
+) -> set[str]:
+    """Check one container; the names of the volumes it mounts."""
     ports: list[Mapping[str, Any]] = container.get("ports") or []
     report.unique(f"{where} port names", (p["name"] for p in ports))
     for port in ports:
@@ -185,9 +187,7 @@ def _container(
             posixpath.isabs(mount["mountPath"]),
             f"{where} mount {mount['mountPath']!r}: not absolute",
         )
-    mounted = {m["name"] for m in mounts}
-    for name in volumes:
-        report.need(name in mounted, f"{where}: volume {name!r} is mounted nowhere")
+    return {m["name"] for m in mounts}
 
 
 def _file_is_mounted(
@@ -218,7 +218,7 @@ def _vmcp_reads(
 ) -> None:
     """What vmcp opens and looks up is on the pod, and nothing Secret-backed is unused."""
     pod = deployment["spec"]["template"]["spec"]
-    container = pod["containers"][0]
+    [container] = [c for c in pod["containers"] if c["name"] == "vmcp"]
     volumes = {v["name"]: v for v in pod.get("volumes") or []}
     mounts = container.get("volumeMounts") or []
     env = {e["name"]: e for e in container.get("env") or []}
@@ -255,12 +255,8 @@ def _vmcp_reads(
                 _file_is_mounted(path, mounts, volumes, config_maps),
                 f"{where}: caBundlePath {path} is not mounted",
             )
-    outgoing = config.get("outgoingAuth") or {}
-    strategies = [outgoing.get("default"), *(outgoing.get("backends") or {}).values()]
-    for strategy in filter(None, strategies):
-        for body in strategy.values():
-            if isinstance(body, Mapping):
-                needed.update(body[k] for k in STRATEGY_ENV_KEYS if k in body)  # type: ignore[misc]
+    needed.update(_env_references(config.get("outgoingAuth") or {}))
+    needed.update(_env_references(config.get("incomingAuth") or {}))
     tokens = {_env_token(b["name"]) for b in backends}
     for name, item in env.items():
         if not name.startswith(HEADER_MANIFEST_PREFIX):
@@ -292,6 +288,16 @@ def _vmcp_reads(
                 mount["mountPath"] in ca_dirs,
                 f"{where}: CA mount {mount['mountPath']} serves no backend",
             )
+
+
+def _env_references(section: object) -> set[str]:
+    """Every env var name a config section tells vmcp to read (`clientSecretEnv`, ...)."""
+    if isinstance(section, Mapping):
+        found = {v for k, v in section.items() if k in STRATEGY_ENV_KEYS and isinstance(v, str)}
+        return found.union(*(_env_references(v) for v in section.values()))
+    if isinstance(section, list):
+        return set().union(*(_env_references(v) for v in section))
+    return set()
 
 
 def _selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
@@ -328,11 +334,17 @@ def violations(objects: Sequence[Mapping[str, Any]]) -> list[str]:
         volumes = _volumes(report, pod, where)
         containers: list[Mapping[str, Any]] = pod["containers"]
         report.unique(f"{where} container names", (c["name"] for c in containers))
+        mounted: set[str] = set()
         for container in containers:
             cwhere = f"{where} container {container['name']}"
             report.rule(where, container["name"], is_dns_label, "a DNS-1123 label")
             _env(report, container, cwhere)
-            _container(report, container, volumes, cwhere)
+            mounted |= _container(report, container, volumes, cwhere)
+        for name, volume in volumes.items():  # ours (ConfigMaps) all serve a mount
+            report.need(
+                name in mounted or "configMap" not in volume,
+                f"{where}: volume {name!r} is mounted by no container",
+            )
         _vmcp_reads(report, deployment, config_maps)
         _references(report, objects, deployment)
     return report.problems

@@ -123,7 +123,10 @@ METADATA_NEVER = (
 def test_cloud_metadata_names_are_refused_as_suffixes(host: str, allow_private: bool) -> None:
     problem = check_remote_url(f"http://{host}/computeMetadata/v1/", allow_private)
     assert problem is not None
-    blocked = 'matches blocked internal hostname "metadata.google.internal"'
+    blocked = (
+        'matches blocked internal hostname "metadata.google.internal"; it is never allowed, '
+        "allowPrivateEndpoint does not change that; point remoteUrl at the MCP server itself"
+    )
     expected = METADATA_NEVER if host != "metadata.google.internal" else blocked
     assert problem.reason == f'remote URL host is not allowed: hostname "{host}" {expected}'
 

@@ -134,30 +134,34 @@ def _config(**args: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("given", "kept"),
     [
-        ({"timeouts": {"default": ""}}, {"timeouts": {"default": "30s"}}),
         ({"failureHandling": {"unhealthyThreshold": 0}}, {"unhealthyThreshold": 3}),
         ({"failureHandling": {"unhealthyThreshold": 1}}, {"unhealthyThreshold": 1}),
     ],
-    ids=["empty string", "zero", "one"],
+    ids=["zero", "one"],
 )
 def test_empty_operational_values_take_vmcps_defaults(
     given: dict[str, Any], kept: dict[str, Any]
 ) -> None:
-    operational = _config(operational=given)["operational"]
-    section = operational if "timeouts" in kept else operational["failureHandling"]
+    section = _config(operational=given)["operational"]["failureHandling"]
     assert section | kept == section
 
 
 def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() -> None:
-    operational = {"custom": {"a": 1}}
-    aggregation = {"conflictResolution": "priority", "conflictResolutionConfig": {"order": ["a"]}}
+    operational = {"logLevel": "debug"}
+    aggregation = {
+        "conflictResolution": "priority",
+        "conflictResolutionConfig": {"priorityOrder": ["a"]},
+    }
     args = factories.args(operational=operational, aggregation=aggregation)
+    before = (args.operational.model_dump(), args.aggregation.model_dump())
     document = build_config("eng-tools", args, [])
-    document["operational"]["custom"]["a"] = 2
+    document["operational"]["logLevel"] = "info"
     document["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
-    document["aggregation"]["conflictResolutionConfig"]["order"].append("b")
-    assert args.operational == {"custom": {"a": 1}}
-    assert args.aggregation == aggregation | {"conflictResolutionConfig": {"order": ["a"]}}
+    document["aggregation"]["conflictResolutionConfig"]["priorityOrder"].append("b")
+    assert (args.operational.model_dump(), args.aggregation.model_dump()) == before
+    assert build_config("eng-tools", args, [])["aggregation"]["conflictResolutionConfig"] == {
+        "priorityOrder": ["a"]
+    }
     fresh = _config()
     assert fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
     fresh["aggregation"]["conflictResolutionConfig"]["prefixFormat"] = "changed"
