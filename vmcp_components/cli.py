@@ -40,11 +40,10 @@ examples:
       --group engineering-team
   %(prog)s --stack prod --snapshot prod-snapshot.yaml
   %(prog)s --args platform-vmcp.yaml --name eng-tools --snapshot prod-snapshot.yaml
-  kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
+  vmcp-components snapshot --namespace NS | %(prog)s --stack prod --snapshot -
 
-SNAPSHOT is what this prints (Secret values are never read):
-  kubectl get mcpgroups,mcpserverentries,mcpservers,mcpremoteproxies,mcpexternalauthconfigs,\
-configmaps,secrets -n NS -o yaml
+SNAPSHOT is what `vmcp-components snapshot --namespace NS` writes (Secrets as key names only),
+or `kubectl get -o yaml` of the kinds it lists (render reads no Secret value either way).
 """
 _DESCRIPTION = (
     "ToolHive's Virtual MCP Server (vMCP) in static mode: the Pulumi component's tools. "

@@ -14,7 +14,7 @@ from typing import Any
 
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.inventory import Inventory
-from vmcp_components.core.cluster.kinds import MCP_EXTERNAL_AUTH_CONFIG
+from vmcp_components.core.cluster.kinds import MCP_EXTERNAL_AUTH_CONFIG, VALID_CONDITION
 from vmcp_components.core.cluster.models import Malformed, MCPExternalAuthConfig
 from vmcp_components.core.cluster.references import missing_secret_key, references
 from vmcp_components.errors import Problem
@@ -97,7 +97,7 @@ def _header_injection(config: MCPExternalAuthConfig) -> AuthStrategy | Problem:
 
 def _invalid_condition(config: MCPExternalAuthConfig) -> str | None:
     for condition in config.status.conditions if config.status else ():
-        if condition.type == "Valid" and condition.status == "False":
+        if condition.type == VALID_CONDITION and condition.status == "False":
             return condition.message or condition.reason or "Valid=False"
     return None
 

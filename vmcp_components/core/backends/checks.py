@@ -23,7 +23,7 @@ from vmcp_components.core.backends.auth import AuthStrategy, resolve_auth_config
 from vmcp_components.core.backends.ca_bundles import CABundles
 from vmcp_components.core.backends.remote_url import check_remote_url
 from vmcp_components.core.cluster.inventory import Inventory
-from vmcp_components.core.cluster.kinds import FAILED_PHASE
+from vmcp_components.core.cluster.kinds import FAILED_PHASE, VALID_CONDITION
 from vmcp_components.core.cluster.models import Condition, MCPServerEntry, Member
 from vmcp_components.core.cluster.references import References, missing_secret_key, references
 from vmcp_components.errors import Problem, echo
@@ -76,10 +76,14 @@ class CheckContext:
 
 def _operator_failure(conditions: Sequence[Condition]) -> Problem:
     failed = [
-        c.message or c.reason for c in conditions if c.status == "False" and c.type != "Valid"
+        c.message or c.reason
+        for c in conditions
+        if c.status == "False" and c.type != VALID_CONDITION
     ]
     overall = [
-        c.message or c.reason for c in conditions if c.status == "False" and c.type == "Valid"
+        c.message or c.reason
+        for c in conditions
+        if c.status == "False" and c.type == VALID_CONDITION
     ]
     detail = "; ".join(failed or overall) or "no condition message"
     return Problem(f"the ToolHive operator marked it Failed: {detail}")

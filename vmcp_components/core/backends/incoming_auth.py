@@ -21,7 +21,12 @@ import yaml
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.cluster.inventory import Inventory, mapping_or_empty
-from vmcp_components.core.cluster.kinds import MCP_AUTHZ_CONFIG, MCP_OIDC_CONFIG, ToolHiveKind
+from vmcp_components.core.cluster.kinds import (
+    MCP_AUTHZ_CONFIG,
+    MCP_OIDC_CONFIG,
+    VALID_CONDITION,
+    ToolHiveKind,
+)
 from vmcp_components.core.cluster.models import ClusterModel, Malformed, WorkloadStatus
 from vmcp_components.core.cluster.references import SecretKeyUse, missing_secret_key
 from vmcp_components.core.cluster.shared_configs import InlineOIDC, MCPAuthzConfig, MCPOIDCConfig
@@ -109,7 +114,7 @@ def oidc_uses(config: MCPOIDCConfig) -> tuple[tuple[SecretKeyUse, ...], ConfigMa
 
 def _invalid(status: WorkloadStatus | None) -> str | None:
     for condition in status.conditions if status else ():
-        if condition.type == "Valid" and condition.status == "False":
+        if condition.type == VALID_CONDITION and condition.status == "False":
             return condition.message or condition.reason or "Valid=False"
     return None
 

@@ -69,6 +69,8 @@ class CoreKind:
 
 FAILED_PHASE = "Failed"
 """The operator's phase for an object it refused (groups and members alike)."""
+VALID_CONDITION = "Valid"
+"""The condition type the operator sets on configs and entries it has checked."""
 
 MCP_GROUP = ToolHiveKind("MCPGroup", "mcpgroups", MCPGroup)
 MCP_SERVER_ENTRY = ToolHiveKind(
