@@ -23,7 +23,7 @@ def test_help_names_the_console_script(capsys: pytest.CaptureFixture[str]) -> No
     assert _help(["--help"], capsys).startswith("usage: vmcp-components [-h]")
     text = _help(["render", "--help"], capsys)
     assert text.startswith("usage: vmcp-components render ")
-    assert "vmcp-components render --stack stacks/Pulumi.prod.yaml" in text
+    assert "vmcp-components render --stack prod --snapshot prod-snapshot.yaml" in text
     assert "python -m" not in text
 
 
