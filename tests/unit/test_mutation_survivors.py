@@ -153,6 +153,8 @@ def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() ->
         "conflictResolutionConfig": {"priorityOrder": ["a"]},
     }
     args = factories.args(operational=operational, aggregation=aggregation)
+    assert args.operational is not None
+    assert args.aggregation is not None
     before = (args.operational.model_dump(), args.aggregation.model_dump())
     document = build_config("eng-tools", args, [])
     document["operational"]["logLevel"] = "info"
