@@ -15,7 +15,11 @@ from tests import factories
 from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.remote_url import check_remote_url
-from vmcp_components.core.output.vmcp_config import build_config
+from vmcp_components.core.output.vmcp_config import (
+    ConfigValidationError,
+    build_config,
+    validate_config,
+)
 from vmcp_components.core.render import render
 from vmcp_components.errors import VmcpError
 
@@ -225,3 +229,56 @@ def test_derivation_is_lenient_by_default_and_keeps_every_backends_warnings() ->
     result = derive_backends(factories.inventory(factories.group(), *entries), factories.GROUP)
     assert [b.name for b in result.backends] == ["one", "two"]
     assert [w.name for w in result.warnings] == ["one", "two"]
+
+
+# ─── remote_url: more messages in full, and trailing characters that are not dots ───
+
+
+def test_a_bad_percent_escape_is_quoted_as_its_three_characters() -> None:
+    assert _reason("https://mcp.example.com/x%zzy") == (
+        'remote URL is invalid: "%zz" in the path is not a percent-escape; write a literal "%" '
+        'as "%25"'
+    )
+
+
+def test_a_non_ascii_host_is_refused_in_full() -> None:
+    assert _reason("https://bücher.example/mcp") == (
+        'remote URL host is not allowed: host "b\\u00fccher.example" has non-ASCII characters, '
+        "which HTTP clients map to other names (IDNA) before resolving, so it may name an "
+        "internal host; write it in ASCII, an international name in its xn-- punycode form"
+    )
+
+
+def test_a_url_without_an_authority_has_no_host() -> None:
+    assert _reason("http:mcp.example.com/x") == "remote URL must have a valid host"
+
+
+def test_only_trailing_dots_are_dropped_from_a_host() -> None:
+    assert check_remote_url("https://metadata.googX/mcp") is None
+    assert _reason("http://LOCALHOSTX/") == (
+        'remote URL host is not allowed: hostname "LOCALHOSTX" is a single label, which only '
+        "the pod's DNS search path resolves, to an in-cluster name; if the entry is meant to "
+        "reach a private or in-cluster endpoint, set allowPrivateEndpoint: true on it"
+    )
+
+
+def test_a_dns_subdomain_may_have_253_characters() -> None:
+    name = ".".join(["a" * 63] * 3) + "." + "a" * 61
+    assert (len(name), naming.is_dns_subdomain(name)) == (253, True)
+    assert naming.is_dns_subdomain(name + "a") is False
+
+
+def test_the_config_validator_joins_its_problems_in_full() -> None:
+    document = {
+        "name": "n",
+        "groupRef": "g",
+        "incomingAuth": {"type": "anonymous"},
+        "outgoingAuth": {"source": "x"},
+        "backends": [{"name": "b", "url": "ftp://x", "transport": "sse"}],
+    }
+    with pytest.raises(ConfigValidationError) as caught:
+        validate_config(document)
+    assert str(caught.value) == (
+        "generated vMCP config is invalid: outgoingAuth.source must be inline or discovered, "
+        "got 'x'; backends[0].url must start with http:// or https://"
+    )
