@@ -4,7 +4,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 EXAMPLE := render --snapshot examples/snapshot.yaml --name eng-tools --namespace toolhive-system --group engineering-team
 
-.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden mutation clean
+.PHONY: setup demo test lint typecheck unit e2e engine-test bench engine-bench golden mutation sdk \
+	node-deps clean policy-setup policy-typecheck
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -12,6 +13,10 @@ setup:
 	@# PYTHONDONTWRITEBYTECODE nothing ever does: every run would recompile pulumi_kubernetes'
 	@# multi-MB modules (about 2.5x the import time of the typed children, paid by every preview).
 	@$(UV) sync --frozen --compile-bytecode
+
+# The policy pack (policy/) has its own lock: pulumi-policy needs protobuf 5, the project has 6.
+policy-setup: setup
+	@$(UV) sync --frozen --compile-bytecode --project policy
 
 demo: setup
 	@mkdir -p out
@@ -25,10 +30,14 @@ lint: setup
 typecheck: setup
 	.venv/bin/pyright
 
-unit: setup
+# ruff covers policy/ with the rest (policy/pyproject.toml extends the project's settings).
+policy-typecheck: policy-setup
+	.venv/bin/pyright -p policy
+
+unit: setup policy-setup
 	$(PY) -m pytest -m "not e2e and not engine"
 
-test: lint typecheck unit
+test: lint typecheck policy-typecheck unit
 
 # Each tier collects only its own folder, so the e2e process never imports pulumi (grpc).
 e2e: setup
@@ -37,7 +46,7 @@ e2e: setup
 	$(PY) -m pytest -m e2e tests/e2e
 
 # The real Pulumi engine (CLI, language host, kubernetes provider) against the real test cluster.
-engine-test: setup
+engine-test: setup policy-setup node-deps
 	scripts/test-cluster build
 	scripts/pulumi-engine build
 	$(PY) -m pytest -m engine tests/engine
@@ -60,5 +69,21 @@ mutation: setup
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest tests/unit/test_golden.py tests/unit/test_golden_stacks.py
 
+# The vmcp provider's schema, generated from VirtualMCPServerArgs, and the typed SDKs generated
+# from it (TypeScript in sdk/nodejs, Go in sdk/go) by pkg/v3's code generators (sdk/codegen).
+sdk: setup
+	scripts/pulumi-engine build codegen
+	$(PY) -m vmcp_components.component.schema > sdk/schema.json
+	"$$(scripts/pulumi-engine sdkgen)" sdk/schema.json sdk
+
+# npm packages of the engine tier's TypeScript program (tests/engine/typescript, locked), installed
+# from npm into the cache (not the repo); reinstalled only when the lock file changes.
+NODE_DEPS := $(or $(VMCP_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmcp-components)/node-tests
+node-deps:
+	@mkdir -p $(NODE_DEPS)
+	@cmp -s tests/engine/typescript/package-lock.json $(NODE_DEPS)/package-lock.json && test -d $(NODE_DEPS)/node_modules || \
+	  { cp tests/engine/typescript/package.json tests/engine/typescript/package-lock.json $(NODE_DEPS)/ && \
+	    cd $(NODE_DEPS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; }
+
 clean:
-	rm -rf .venv out .pytest_cache .ruff_cache mutants
+	rm -rf .venv policy/.venv out .pytest_cache .ruff_cache mutants

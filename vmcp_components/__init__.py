@@ -1,8 +1,9 @@
 """vmcp-components: deploy ToolHive's Virtual MCP Server in static mode from a group's backends.
 
 The top-level names are loaded on first use, so `import vmcp_components` (and the offline
-`vmcp-components render`) never imports Pulumi; only touching `VirtualMCPServer` does. The
-pure `render` function lives in `vmcp_components.core.render`.
+`vmcp-components render`) never imports Pulumi; only touching `VirtualMCPServer` does.
+`render(snapshot, args, name=...)` is the offline preview of `VirtualMCPServer(name, args)`:
+the same argument mapping, and a snapshot's text (or an Inventory) instead of a cluster.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
     from vmcp_components.core.render import RenderError, Rendering
+    from vmcp_components.core.render import render_snapshot as render
     from vmcp_components.core.settings.args import VirtualMCPServerArgs
     from vmcp_components.errors import VmcpError
 
@@ -20,12 +22,14 @@ if TYPE_CHECKING:
 
 DISTRIBUTION = "vmcp-components"
 _LAZY = {
-    "VirtualMCPServer": "vmcp_components.component.virtual_mcp_server",
-    "VirtualMCPServerArgs": "vmcp_components.core.settings.args",
-    "VmcpError": "vmcp_components.errors",
-    "RenderError": "vmcp_components.core.render",
-    "Rendering": "vmcp_components.core.render",
+    "VirtualMCPServer": ("vmcp_components.component.virtual_mcp_server", "VirtualMCPServer"),
+    "VirtualMCPServerArgs": ("vmcp_components.core.settings.args", "VirtualMCPServerArgs"),
+    "VmcpError": ("vmcp_components.errors", "VmcpError"),
+    "RenderError": ("vmcp_components.core.render", "RenderError"),
+    "Rendering": ("vmcp_components.core.render", "Rendering"),
+    "render": ("vmcp_components.core.render", "render_snapshot"),
 }
+"""Public name -> (module, attribute), imported on first use."""
 
 __all__ = [
     "RenderError",
@@ -34,6 +38,7 @@ __all__ = [
     "VirtualMCPServerArgs",
     "VmcpError",
     "__version__",
+    "render",
 ]
 
 
@@ -42,10 +47,10 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version  # the version lives in pyproject.toml only
 
         return version(DISTRIBUTION)
-    module = _LAZY.get(name)
-    if module is None:
+    where = _LAZY.get(name)
+    if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(where[0]), where[1])
     globals()[name] = value
     return value
 

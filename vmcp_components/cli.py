@@ -2,12 +2,15 @@
 
 `render` prints, offline, every object the component would declare for a snapshot of the
 namespace (a file, or `-` for stdin): either for `--name/--namespace/--group [--strict]`, or for
-everything a stack declares (`--stack prod`, or `--stack stacks/Pulumi.prod.yaml`). `watch`
-keeps a stack in step with its cluster (`vmcp_components.watch`, loaded only when it runs).
-`render` exits 0 with multi-document YAML on stdout (and one `warning:` line on stderr per
-warning of the rendering); exit 2 with one `error:` line on stderr (and nothing on stdout, no
-status file) for bad input or an undeployable group, and with one `error:` line when stdout
-cannot be written or memory runs out. The status file appears, atomically, only after stdout is
+everything a stack declares (`--stack prod`, or `--stack stacks/Pulumi.prod.yaml`), or for the
+component's own argument mapping (`--args FILE`). `snapshot` prints a namespace as render reads
+it (Secrets as key names only). `watch` keeps a stack in step with its cluster
+(`vmcp_components.watch`, loaded only when it runs). `render` exits 0 with multi-document YAML on
+stdout (and on stderr one `warning:` line per skipped member, with its reason, and per warning
+of the rendering; none with `--quiet`); exit 2 with one `error:` line on stderr (and nothing on
+stdout, no status file) for bad input or an undeployable group, and with one `error:` line when
+stdout cannot be written or memory runs out. The status file is staged (and a directory in its
+place refused) before anything is printed, and appears, atomically, only after stdout is
 flushed.
 """
 
@@ -36,6 +39,7 @@ examples:
   %(prog)s --snapshot snapshot.yaml --name eng-tools --namespace toolhive-system \\
       --group engineering-team
   %(prog)s --stack prod --snapshot prod-snapshot.yaml
+  %(prog)s --args platform-vmcp.yaml --name eng-tools --snapshot prod-snapshot.yaml
   kubectl get ... -o yaml | %(prog)s --stack stacks/Pulumi.prod.yaml --snapshot -
 
 SNAPSHOT is what this prints (Secret values are never read):
@@ -80,6 +84,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "its stack file, validated as the Pulumi program does; replaces --name, --namespace, "
         "--group and --strict",
     )
+    run.add_argument(
+        "--args",
+        type=Path,
+        metavar="FILE",
+        help="render the component's own argument mapping (YAML or JSON, as a platform stack "
+        "passes it to VirtualMCPServer); replaces --namespace, --group and --strict",
+    )
     run.add_argument("--name", help="name of the vMCP (Deployment <name>)")
     run.add_argument("--namespace", help="namespace of the group and the vMCP")
     run.add_argument("--group", help="MCPGroup whose members become backends")
@@ -87,6 +98,21 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         "--status-file", type=Path, help="write the status (stack outputs) as JSON here"
     )
     run.add_argument("--strict", action="store_true", help="fail when any group member is skipped")
+    run.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no warning lines (skipped members stay in the status file)",
+    )
+    take = commands.add_parser(
+        "snapshot",
+        help="print a namespace as `render --snapshot` reads it (Secrets as key names only)",
+        description="Print, as YAML, every object of a namespace that `render` reads, listed "
+        "with the kubeconfig's credentials. Secrets are written as key names only: no Secret "
+        "value is ever printed.",
+    )
+    take.add_argument("--namespace", required=True, help="namespace of the group")
+    take.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    take.add_argument("--context", help="kubeconfig context (default: the current one)")
     from vmcp_components.watch import command as watch
 
     watch.add_arguments(
@@ -134,6 +160,14 @@ def _preflight_options(run: argparse.ArgumentParser) -> None:
 
 def _check_target(parser: argparse.ArgumentParser, options: argparse.Namespace) -> None:
     given = [f"--{key}" for key in (*_TARGET_OPTIONS, "strict") if getattr(options, key)]
+    if getattr(options, "args", None) is not None:  # render only
+        if options.stack is not None:
+            parser.error("--args and --stack are two sources of the settings; give one")
+        if given := [option for option in given if option != "--name"]:
+            parser.error(f"--args takes its settings from the file; drop {', '.join(given)}")
+        if str(options.args) == STDIN == str(options.snapshot):
+            parser.error("--args and --snapshot cannot both read stdin (-)")
+        return
     if options.stack is not None:
         if given:
             parser.error(f"--stack takes its settings from the stack file; drop {', '.join(given)}")
@@ -154,6 +188,14 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     """(vMCP name, arguments) from the stack file or from the command-line options."""
     from vmcp_components.core.settings.args import parse_args, vmcp_name
 
+    if getattr(options, "args", None) is not None:  # run_render's callers may predate --args
+        from vmcp_components.core.settings.args import ArgsError
+        from vmcp_components.core.settings.args_files import load_args_text
+
+        settings = load_args_text(_read_text(options.args, "arguments"), _source(options.args))
+        if not (options.name or settings.name):
+            raise ArgsError(f"{_source(options.args)}: no vMCP name; set `name` in it or --name")
+        return vmcp_name(settings.name or options.name), settings
     if options.stack is not None:
         from vmcp_components.core.settings.stack_files import load_stack
 
@@ -166,8 +208,8 @@ def _target(options: argparse.Namespace) -> tuple[str, VirtualMCPServerArgs]:
     return name, args
 
 
-def _read_snapshot(path: Path) -> str:
-    """The snapshot's text, from `path` or stdin (`-`), never reading past the size limit."""
+def _read_text(path: Path, what: str = "snapshot") -> str:
+    """The text of `path` or stdin (`-`), never reading past the snapshot size limit."""
     from vmcp_components.core.cluster.inventory import SnapshotError
     from vmcp_components.core.cluster.snapshot import MAX_SNAPSHOT_BYTES, snapshot_too_large
     from vmcp_components.errors import VmcpError
@@ -183,7 +225,7 @@ def _read_snapshot(path: Path) -> str:
             raise SnapshotError(f"{_source(path)}: {snapshot_too_large()}")
         return data.decode("utf-8")
     except (OSError, ValueError) as error:  # ValueError: not UTF-8, or stdin closed
-        raise VmcpError(f"cannot read snapshot {_source(path)}: {error}") from None
+        raise VmcpError(f"cannot read {what} {_source(path)}: {error}") from None
 
 
 def _source(path: Path) -> str:
@@ -196,10 +238,11 @@ def run_render(options: argparse.Namespace) -> tuple[str, str, tuple[str, ...]]:
     from vmcp_components.core.render import kubectl_apply_warnings, render
 
     name, args = _target(options)
-    text = _read_snapshot(options.snapshot)
+    text = _read_text(options.snapshot)
     rendering = render(load_snapshot(text, args.namespace, _source(options.snapshot)), name, args)
     status = json.dumps(rendering.status, indent=2, sort_keys=True) + "\n"
-    warnings = (*rendering.warnings, *kubectl_apply_warnings(rendering))
+    skipped = [f'skipped {s.kind} "{s.name}": {s.reason}' for s in rendering.derivation.skipped]
+    warnings = (*skipped, *rendering.warnings, *kubectl_apply_warnings(rendering))
     return dump_objects(rendering), status, warnings
 
 
@@ -216,6 +259,8 @@ def _replaced_on_success(path: Path | None, text: str) -> Generator[None, None, 
         yield
         return
     failure = f"cannot write status file {path}"
+    if path.is_dir():  # os.replace would fail only after stdout is written
+        raise VmcpError(f"{failure}: it is a directory; name a file, e.g. {path / 'status.json'}")
     try:
         handle, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -265,7 +310,7 @@ def _render(options: argparse.Namespace) -> int:
         manifests, status, warnings = run_render(options)
         with _replaced_on_success(options.status_file, status):
             _write_stdout(manifests)
-            for warning in warnings:
+            for warning in () if options.quiet else warnings:
                 print(f"warning: {warning}", file=sys.stderr)
     except VmcpError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -276,6 +321,18 @@ def _render(options: argparse.Namespace) -> int:
             "the kinds render reads, or give the process more memory",
             file=sys.stderr,
         )
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _snapshot(options: argparse.Namespace) -> int:
+    from vmcp_components.errors import VmcpError
+    from vmcp_components.kube.snapshot import take_snapshot
+
+    try:
+        _write_stdout(take_snapshot(options.namespace, options.kubeconfig, options.context))
+    except VmcpError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0
 
@@ -297,7 +354,7 @@ def _preflight(options: argparse.Namespace) -> int:
         if options.snapshot is not None:
             from vmcp_components.core.cluster.snapshot import load_snapshot
 
-            text = _read_snapshot(options.snapshot)
+            text = _read_text(options.snapshot)
             inventory = load_snapshot(text, args.namespace, _source(options.snapshot))
         else:
             inventory = command.cluster_inventory(cluster, args)
@@ -322,10 +379,12 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         print(f"{PROG} {vmcp_components.__version__}")
         return 0
     if options.command is None:
-        parser.error("a command is required (render, preflight, watch)")
+        parser.error("a command is required (render, snapshot, preflight, watch)")
     if options.command == "render":
         _check_target(parser, options)
         return _render(options)
+    if options.command == "snapshot":
+        return _snapshot(options)
     if options.command == "preflight":
         _check_target(parser, options)
         if options.with_secrets and options.snapshot is not None:

@@ -13,6 +13,7 @@ No other exception crosses a module boundary. An input value echoed in a message
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ECHO_LIMIT = 200
@@ -23,6 +24,20 @@ def echo(value: object) -> str:
     """`repr(value)`, cut to ECHO_LIMIT characters (marked with `...`)."""
     text = repr(value)
     return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 3] + "..."
+
+
+LIST_LIMIT = 10
+"""At most this many names are listed in a message (`listing`)."""
+
+
+def listing(names: Iterable[str]) -> str:
+    """`"a", "b"`, sorted, at most LIST_LIMIT of them (then `and N more`), or `none`."""
+    shown = sorted(set(names))
+    if not shown:
+        return "none"
+    text = ", ".join(f'"{echo(name)[1:-1]}"' for name in shown[:LIST_LIMIT])
+    more = len(shown) - LIST_LIMIT
+    return text + (f" and {more} more" if more > 0 else "")
 
 
 class VmcpError(Exception):

@@ -199,7 +199,8 @@ def test_each_skip_is_a_pulumi_warning(engine: Engine) -> None:
     deploy(engine)
     assert [m for m in engine.warnings.messages if m.startswith("skipped ")] == [
         'skipped MCPServerEntry "cloud-metadata": remote URL host is not allowed: IP address '
-        "169.254.169.254 falls within blocked range 169.254.0.0/16"
+        "169.254.169.254 falls within blocked range 169.254.0.0/16; it is never allowed, "
+        "allowPrivateEndpoint does not change that; point remoteUrl at the MCP server itself"
     ]
 
 

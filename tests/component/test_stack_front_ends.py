@@ -77,7 +77,7 @@ CASES = {
     "wrong-type": Case(
         BASE + GROUP + "  vmcp-components:replicas: many\n",
         "stack config vmcp-components:replicas: Input should be a valid integer, unable to parse "
-        "string as an integer (got 'many')",
+        "string as an integer (got 'many'); write a whole number without quotes, e.g. 2",
     ),
     "secure-value": Case(
         BASE + GROUP + "  vmcp-components:image: {secure: v1:AAAAcGhlcnRleHQ=}\n",

@@ -315,7 +315,8 @@ def test_deleted_ca_config_map_and_entry_between_runs(
     skipped = {s["name"]: s["reason"] for s in rendering.status["skippedBackends"]}
     assert (
         skipped["internal-mcp"]
-        == f'CA bundle ConfigMap "corp-ca-bundle" not found in namespace "{namespace}"'
+        == f'CA bundle ConfigMap "corp-ca-bundle" not found in namespace "{namespace}"; '
+        "create it there, or fix caBundleRef.configMapRef.name"
     )
     assert "context7" not in skipped
     assert [b["name"] for b in rendering.status["discoveredBackends"]] == [

@@ -9,6 +9,13 @@ ServiceAccount, Role and RoleBinding are read back (server-side defaulted), dele
 rendered from the same cluster state (entry phases as the operator set them), are server-side
 applied under the same names and read back the same way.
 
+It runs twice: a minimal spec, and `full`, which sets every spec field the component implements
+of issue 24 (compositeTools, audit, codeMode, metadata, passthroughHeaders, sessionAffinity,
+podTemplateSpec, incomingAuth.oidcConfigRef with an inline MCPOIDCConfig holding a client secret
+and a CA bundle, incomingAuth.authzConfig with inline Cedar policies); our config must also pass
+the real `vmcp validate` (which loads the OIDC section and checks its client-secret env var; no
+token is verified, so the stood-in JWKS fetcher below is never reached).
+
 Every difference must be on `DELIBERATE` below: short, explicit, each one commented with why.
 Any other difference fails the test. For the first item the test also proves the point: the
 operator's own config is refused by its own vmcp.
@@ -42,6 +49,7 @@ from lightkube.resources.rbac_authorization_v1 import Role, RoleBinding
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import FIELD_MANAGER, GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.e2e.toolhive import ToolHive, vmcp_validate
+from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.render import render
 from vmcp_components.core.settings.args import DEFAULT_IMAGE, VirtualMCPServerArgs
 from vmcp_components.kube.discovery import ClusterDiscovery
@@ -94,6 +102,74 @@ DELIBERATE = {
     #    declared pod template, so a change is a normal update.
     "annotation toolhive.stacklok.io/podvolumes-hash": "operator only",
 }
+# The spec fields of issue 24 the component implements, all set at once (`full`): top-level
+# spec fields and spec.config fields, each also the component's setting of the same name.
+FULL_SPEC: dict[str, Any] = {
+    "incomingAuth": {
+        "type": "oidc",
+        "oidcConfigRef": {"name": "corp-oidc", "audience": "vmcp-eng", "scopes": ["openid"]},
+        "authzConfig": {
+            "type": "inline",
+            "inline": {"policies": ["permit(principal, action, resource);"]},
+            "groupClaimName": "groups",
+        },
+    },
+    "sessionAffinity": "None",
+    "passthroughHeaders": ["X-Tenant-Id", "x-request-id"],
+    "podTemplateSpec": {
+        "metadata": {"labels": {"team": "platform"}},
+        "spec": {
+            "nodeSelector": {"pool": "mcp"},
+            "containers": [{"name": "vmcp", "env": [{"name": "EXTRA", "value": "1"}]}],
+        },
+    },
+}
+FULL_CONFIG: dict[str, Any] = {
+    "compositeTools": [
+        {
+            "name": "fetch-twice",
+            "description": "two steps over two backends",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+            "timeout": "1m0s",
+            "steps": [
+                {"id": "first", "tool": "context7_resolve", "arguments": {"q": "{{.params.q}}"}},
+                {
+                    "id": "second",
+                    "tool": "internal-mcp_search",
+                    "dependsOn": ["first"],
+                    "onError": {"action": "retry", "retryCount": 2, "retryDelay": "1s"},
+                    "arguments": {"q": "{{.steps.first.output.text}}", "n": 3},
+                },
+            ],
+            "output": {
+                "properties": {
+                    "text": {
+                        "type": "string",
+                        "description": "d",
+                        "value": "{{.steps.second.output.text}}",
+                    }
+                }
+            },
+        }
+    ],
+    "audit": {"enabled": True, "eventTypes": ["mcp_tool_call"]},
+    "codeMode": {"enabled": True, "stepLimit": 500},
+    "metadata": {"team": "platform", "env": "test"},
+}
+FULL_OBJECTS: list[dict[str, Any]] = [
+    {"apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "MCPOIDCConfig",
+     "metadata": {"name": "corp-oidc"},
+     "spec": {"type": "inline", "inline": {
+         "issuer": "https://idp.example.com", "clientId": "vmcp",
+         "clientSecretRef": {"name": "oidc-client", "key": "client-secret"},
+         "caBundleRef": {"configMapRef": {"name": "idp-ca", "key": "ca.crt"}}}}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "oidc-client"},
+     "stringData": {"client-secret": "not-a-real-secret"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "idp-ca"},
+     "data": {"ca.crt": "placeholder"}},
+]  # fmt: skip
+"""What `full`'s incomingAuth references, seeded next to the group."""
+SPECS = {"minimal": ({}, {}), "full": (FULL_SPEC, FULL_CONFIG)}
 OPERATOR_INLINE_RULES = [
     {"apiGroups": ["toolhive.stacklok.dev"], "resources": ["virtualmcpservers"], "verbs": ["get"]},
     {
@@ -255,7 +331,9 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return [] if ours == theirs else [f"{path}: ours {ours!r} != the operator's {theirs!r}"]
 
 
+@pytest.mark.parametrize("spec_name", sorted(SPECS))
 def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa: PLR0917
+    spec_name: str,
     cluster: Cluster,
     client: Client,
     namespace: str,
@@ -264,16 +342,24 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
     tmp_path: Path,
 ) -> None:
     group = [o for o in example_objects(namespace) if o["kind"] != "MCPServer"]
+    extra_spec, extra_config = SPECS[spec_name]
+    if extra_spec:
+        group += [{**o, "metadata": {**o["metadata"], "namespace": namespace}}
+                  for o in copy.deepcopy(FULL_OBJECTS)]  # fmt: skip
     seed(client, group)
-    args = VirtualMCPServerArgs(namespace=namespace, group=GROUP)
+    args = VirtualMCPServerArgs.model_validate(
+        {"namespace": namespace, "group": GROUP, **extra_spec, **extra_config}
+    )
     discovery = ClusterDiscovery(kubeconfig=str(cluster.kubeconfig), context="vmcp-test")
-    expected = {b["name"] for b in render(discovery.fetch(namespace, GROUP, None), NAME, args)
-                .status["discoveredBackends"]}  # fmt: skip
+    refs = incoming_references(args)
+    expected = {b["name"] for b in render(discovery.fetch(namespace, GROUP, None, (), refs), NAME,
+                                          args).status["discoveredBackends"]}  # fmt: skip
     client.create(VirtualMCPServer.from_dict({  # type: ignore[attr-defined]
         "apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "VirtualMCPServer",
         "metadata": {"name": NAME, "namespace": namespace},
         "spec": {"groupRef": {"name": GROUP}, "incomingAuth": {"type": "anonymous"},
-                 "outgoingAuth": {"source": "inline"}},
+                 "outgoingAuth": {"source": "inline"}, **copy.deepcopy(extra_spec),
+                 **({"config": copy.deepcopy(extra_config)} if extra_config else {})},
     }))  # fmt: skip
 
     log = tmp_path / "operator.log"
@@ -304,11 +390,21 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
 
     for resource, name in KINDS.values():
         client.delete(resource, name, namespace=namespace)
-    rendering = render(discovery.fetch(namespace, GROUP, None), NAME, args)
+    rendering = render(discovery.fetch(namespace, GROUP, None, (), refs), NAME, args)
     for obj in rendering.objects:
         client.apply(codecs.from_dict(obj), field_manager=FIELD_MANAGER, force=True)
     ours = _read(client, namespace)
+    accepted = vmcp_validate(real_toolhive, tmp_path / "our-config", ours["ConfigMap"],
+                             ours["Deployment"])  # fmt: skip
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
+    if extra_config:  # the spec reached the operator: each field is in what it wrote
+        written = yaml.safe_load(theirs["ConfigMap"]["data"]["config.yaml"])
+        assert set(extra_config) | {"passthroughHeaders"} <= set(written)
+        assert set(written["incomingAuth"]) == {"type", "oidc", "authz"}
+        assert written["incomingAuth"]["oidc"]["clientSecretEnv"] == "VMCP_OIDC_CLIENT_SECRET"
+        assert theirs["Service"]["spec"]["sessionAffinity"] == "None"
+        assert theirs["Deployment"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "mcp"}
     differences = _differences(_normalize(ours, operator=False), _normalize(theirs, operator=True))
     assert not differences, "differences not on the allow-list:\n" + "\n".join(differences)
     entries = client.list(RESOURCES["MCPServerEntry"], namespace=namespace)

@@ -103,6 +103,8 @@ def test_the_loop_follows_the_namespace_and_stops_cleanly(
         seed(client, [new])
         wait_for(lambda: engine.ups == 2, "a run for the new entry")
         assert lines.logged("event", name="context8", type="ADDED", relevant=True)
+        # events that arrived during the run make one follow-up decision: let it come first
+        wait_for(lambda: not watcher.scheduler.pending, "the follow-up decided", timeout=10)
 
         decisions = len(lines.logged("decision"))
         dashboard = {

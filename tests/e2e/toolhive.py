@@ -72,8 +72,10 @@ def build(timeout: float | None = None) -> ToolHive:
 
 
 def _container(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    return container
+    """The vmcp container (a podTemplateSpec may add sidecars next to it)."""
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    [vmcp] = [container for container in containers if container["name"] == "vmcp"]
+    return vmcp
 
 
 def pod_env(

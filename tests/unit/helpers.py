@@ -44,9 +44,10 @@ def config_of(rendering: Rendering) -> dict[str, Any]:
 
 
 def container_of(rendering: Rendering) -> dict[str, Any]:
+    """The vmcp container (the only one, unless a podTemplateSpec adds others)."""
     containers = rendering.object("Deployment")["spec"]["template"]["spec"]["containers"]
-    assert len(containers) == 1
-    return containers[0]
+    [vmcp] = [container for container in containers if container["name"] == "vmcp"]
+    return vmcp
 
 
 def env_of(rendering: Rendering) -> list[dict[str, Any]]:

@@ -123,7 +123,8 @@ def test_a_failed_group_is_an_error_with_its_condition_message() -> None:
         _derive(failed, factories.entry("e"))
     assert str(caught.value) == (
         f'MCPGroup "{GROUP}" in namespace "{NAMESPACE}" is Failed: '
-        "Failed to list MCPServers in namespace"
+        "Failed to list MCPServers in namespace; fix what its status conditions say (kubectl "
+        "describe mcpgroup), then run again"
     )
 
 
@@ -206,7 +207,9 @@ def test_valid_pending_and_unknown_entries_are_still_checked_here(phase: str | N
     skipped = _only_skip(_derive(factories.group(), bad))
     assert skipped.reason == (
         "remote URL host is not allowed: "
-        "IP address 169.254.169.254 falls within blocked range 169.254.0.0/16"
+        "IP address 169.254.169.254 falls within blocked range 169.254.0.0/16; it is never "
+        "allowed, allowPrivateEndpoint does not change that; point remoteUrl at the MCP server "
+        "itself"
     )
 
 
@@ -259,7 +262,8 @@ def test_ssrf_blocked_entry_is_skipped_with_the_controller_message() -> None:
     )
     assert skipped.reason == (
         'remote URL host is not allowed: hostname "localhost" matches blocked internal '
-        'hostname "localhost"'
+        'hostname "localhost"; it is never allowed, allowPrivateEndpoint does not change that; '
+        "point remoteUrl at the MCP server itself"
     )
 
 
@@ -267,7 +271,10 @@ def test_allow_private_endpoint_admits_a_cluster_local_entry() -> None:
     url = "http://mcp.tools.svc.cluster.local:8080/mcp"
     blocked = _derive(factories.group(), factories.entry("svc", url=url))
     allowed = _derive(factories.group(), factories.entry("svc", url=url, allow_private=True))
-    assert _only_skip(blocked).reason.endswith('matches blocked internal hostname "cluster.local"')
+    assert _only_skip(blocked).reason.endswith(
+        'matches blocked internal hostname "cluster.local"; if the entry is meant to reach a '
+        "private or in-cluster endpoint, set allowPrivateEndpoint: true on it"
+    )
     assert _only_backend(allowed).url == url
 
 
@@ -299,24 +306,26 @@ def test_an_empty_key_means_ca_crt() -> None:
         (
             [],
             ("corp-ca", "ca.crt"),
-            f'CA bundle ConfigMap "corp-ca" not found in namespace "{NAMESPACE}"',
+            f'CA bundle ConfigMap "corp-ca" not found in namespace "{NAMESPACE}"; create it '
+            "there, or fix caBundleRef.configMapRef.name",
         ),
         (
             [factories.config_map("corp-ca", {"ca.crt": "x"}, namespace="other-team")],
             ("corp-ca", "ca.crt"),
-            f'CA bundle ConfigMap "corp-ca" not found in namespace "{NAMESPACE}"',
+            f'CA bundle ConfigMap "corp-ca" not found in namespace "{NAMESPACE}"; create it '
+            "there, or fix caBundleRef.configMapRef.name",
         ),
         (
             [_ca_config_map(key="ca.crt")],
             ("corp-ca", "ca.pem"),
-            'CA bundle ConfigMap "corp-ca" has no key "ca.pem"; '
-            "add the key or set caBundleRef.configMapRef.key",
+            'CA bundle ConfigMap "corp-ca" has no key "ca.pem"; its keys are "ca.crt": add the '
+            "key, or set caBundleRef.configMapRef.key to one of them",
         ),
         (
             [_ca_config_map(key="bundle.pem")],
             ("corp-ca", ""),
-            'CA bundle ConfigMap "corp-ca" has no key "ca.crt"; '
-            "add the key or set caBundleRef.configMapRef.key",
+            'CA bundle ConfigMap "corp-ca" has no key "ca.crt"; its keys are "bundle.pem": add the '
+            "key, or set caBundleRef.configMapRef.key to one of them",
         ),
         (
             [factories.config_map("corp-ca", {"ca.crt": "not a certificate"})],
@@ -388,7 +397,11 @@ def test_entry_auth_config_becomes_its_strategy() -> None:
 @pytest.mark.parametrize(
     ("objects", "reason"),
     [
-        ([], f'MCPExternalAuthConfig "the-auth" not found in namespace "{NAMESPACE}"'),
+        (
+            [],
+            f'MCPExternalAuthConfig "the-auth" not found in namespace "{NAMESPACE}"; create it '
+            "there, or fix externalAuthConfigRef.name",
+        ),
         (
             [factories.auth_config("the-auth", auth_type="awsSts")],
             'MCPExternalAuthConfig "the-auth" has type "awsSts", which vmcp-components does not '
@@ -404,7 +417,8 @@ def test_entry_auth_config_becomes_its_strategy() -> None:
         (
             [factories.token_exchange("the-auth")],
             'Secret "oauth-client" referenced for MCPExternalAuthConfig "the-auth" clientSecretRef '
-            "not found",
+            f'not found in namespace "{NAMESPACE}"; create it there, or reference an existing '
+            "Secret",
         ),
         (
             [
@@ -412,11 +426,13 @@ def test_entry_auth_config_becomes_its_strategy() -> None:
                 factories.token_exchange("the-auth"),
             ],
             'Secret "oauth-client" has no key "client-secret" referenced for MCPExternalAuthConfig '
-            '"the-auth" clientSecretRef',
+            '"the-auth" clientSecretRef; its keys are "other": add the key, or reference one of '
+            "them",
         ),
         (
             [factories.header_injection("the-auth", header="X-API-Key", secret="api", key="k")],
-            'Secret "api" referenced for MCPExternalAuthConfig "the-auth" valueSecretRef not found',
+            'Secret "api" referenced for MCPExternalAuthConfig "the-auth" valueSecretRef not found '
+            f'in namespace "{NAMESPACE}"; create it there, or reference an existing Secret',
         ),
         (
             [factories.auth_config("the-auth")],
@@ -460,7 +476,10 @@ def test_auth_config_valid_true_is_accepted() -> None:
 def test_a_server_with_a_broken_auth_config_is_skipped_too() -> None:
     skipped = _only_skip(_derive(factories.group(), factories.server("s", auth="nope")))
     assert skipped == Skipped(
-        "s", "MCPServer", f'MCPExternalAuthConfig "nope" not found in namespace "{NAMESPACE}"'
+        "s",
+        "MCPServer",
+        f'MCPExternalAuthConfig "nope" not found in namespace "{NAMESPACE}"; create it there, '
+        "or fix externalAuthConfigRef.name",
     )
 
 
@@ -497,8 +516,10 @@ def test_header_forward_secrets_must_exist_and_hold_the_key() -> None:
         Skipped(
             "bad",
             "MCPServerEntry",
-            'Secret "missing" referenced for header "Authorization" not found; '
-            'Secret "wrong-key" has no key "token" referenced for header "X-Api-Key"',
+            'Secret "missing" referenced for header "Authorization" not found in namespace '
+            f'"{NAMESPACE}"; create it there, or reference an existing Secret; '
+            'Secret "wrong-key" has no key "token" referenced for header "X-Api-Key"; its keys '
+            'are "other": add the key, or reference one of them',
         ),
     )
 
@@ -523,12 +544,19 @@ def test_every_problem_of_an_entry_is_reported_together() -> None:
         secret_headers=[("Authorization", "missing-secret", "token")],
     )
     reason = _only_skip(_derive(factories.group(), entry)).reason
-    assert reason.split("; ") == [
-        "remote URL host is not allowed: IP address 10.0.0.8 falls within blocked range 10.0.0.0/8",
-        f'CA bundle ConfigMap "missing-ca" not found in namespace "{NAMESPACE}"',
-        f'MCPExternalAuthConfig "missing-auth" not found in namespace "{NAMESPACE}"',
-        'Secret "missing-secret" referenced for header "Authorization" not found',
-    ]
+    assert reason == "; ".join(
+        [
+            "remote URL host is not allowed: IP address 10.0.0.8 falls within blocked range "
+            "10.0.0.0/8; if the entry is meant to reach a private or in-cluster endpoint, set "
+            "allowPrivateEndpoint: true on it",
+            f'CA bundle ConfigMap "missing-ca" not found in namespace "{NAMESPACE}"; create it '
+            "there, or fix caBundleRef.configMapRef.name",
+            f'MCPExternalAuthConfig "missing-auth" not found in namespace "{NAMESPACE}"; create '
+            "it there, or fix externalAuthConfigRef.name",
+            'Secret "missing-secret" referenced for header "Authorization" not found in '
+            f'namespace "{NAMESPACE}"; create it there, or reference an existing Secret',
+        ]
+    )
 
 
 # ─── name collisions across kinds ───
@@ -783,8 +811,10 @@ def test_explicit_entries_that_are_missing_or_in_another_group_are_skipped() -> 
     assert {s.name: s.reason for s in result.skipped} == {
         "crm-tools": 'belongs to group "sales-team", not "engineering-team"; '
         "fix spec.groupRef or the entries list",
-        "ghost": f'MCPServerEntry "ghost" not found in namespace "{NAMESPACE}"',
-        "github-mcp": f'MCPServerEntry "github-mcp" not found in namespace "{NAMESPACE}"',
+        "ghost": f'MCPServerEntry "ghost" not found in namespace "{NAMESPACE}"; create it '
+        "there, or remove it from the entries list",
+        "github-mcp": f'MCPServerEntry "github-mcp" not found in namespace "{NAMESPACE}"; '
+        "create it there, or remove it from the entries list",
     }
 
 

@@ -169,12 +169,16 @@ def test_success_prints_the_rendered_objects_and_writes_the_status(
 ) -> None:
     run = example_run.run
     assert run.returncode == 0, run.stderr
-    assert run.stderr == ""
 
     args = VirtualMCPServerArgs(namespace="toolhive-system", group="engineering-team")
     text = factories.EXAMPLE_SNAPSHOT.read_text(encoding="utf-8")
     rendering = render_module.render(load_snapshot(text, args.namespace), "eng-tools", args)
     check_rendering(rendering)
+    assert run.stderr == "".join(  # one line per skipped member, its reason in the status too
+        f'warning: skipped {s["kind"]} "{s["name"]}": {s["reason"]}\n'
+        for s in rendering.status["skippedBackends"]
+    )
+    assert run.stderr.count("\n") == 1
 
     documents = list(yaml.safe_load_all(run.stdout))
     assert documents == list(rendering.objects)
@@ -264,7 +268,7 @@ def test_the_snapshot_can_come_from_stdin(
     from_file = capsys.readouterr().out
     _stdin(monkeypatch, factories.EXAMPLE_SNAPSHOT.read_bytes())
 
-    code = main(_replace(example_arguments(), "--snapshot", "-"))
+    code = main([*_replace(example_arguments(), "--snapshot", "-"), "--quiet"])
 
     assert (code, capsys.readouterr()) == (0, (from_file, ""))
 
@@ -384,7 +388,7 @@ def test_the_status_file_is_replaced_whole_after_stdout(
 
     monkeypatch.setattr(sys, "stdout", Stdout())
 
-    assert main([*example_arguments(), "--status-file", str(status_file)]) == 0
+    assert main([*example_arguments(), "--status-file", str(status_file), "--quiet"]) == 0
 
     assert seen_at_flush == [OLD_STATUS]  # still the old one while stdout was being flushed
     assert json.loads(status_file.read_text(encoding="utf-8"))["backendCount"] == 5

@@ -41,7 +41,7 @@ def test_python_dash_m_names_itself() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "error: a command is required (render, preflight, watch) (see --help)\n"),
+        ([], "error: a command is required (render, snapshot, preflight, watch) (see --help)\n"),
         (
             ["render", "--snapshot", "s.yaml", "--stack", "st.yaml", "--name", "x", "--strict"],
             "error: --stack takes its settings from the stack file; drop --name, --strict "

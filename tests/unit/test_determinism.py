@@ -27,7 +27,7 @@ Raw = dict[str, Any]
 
 def _cli_output(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
     status_file = snapshot.with_suffix(".status.json")
-    code = main([*example_arguments(snapshot), "--status-file", str(status_file)])
+    code = main([*example_arguments(snapshot), "--status-file", str(status_file), "--quiet"])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     return out, status_file.read_text(encoding="utf-8")

@@ -83,7 +83,7 @@ def test_each_object_is_parsed_where_the_inventory_is_built() -> None:
         name="bad",
         problem="MCPServerEntry 'bad': spec.transport: Field required; "
         "spec.caBundleRef: Input should be a valid dictionary or instance of CABundleSource "
-        "(got 'corp-ca')",
+        "(got 'corp-ca'); write a mapping of keys to values (key: value)",
         group=factories.GROUP,
     )
 

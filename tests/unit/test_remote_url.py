@@ -1,4 +1,5 @@
-"""SSRF rules for an entry's remoteUrl, with the entry controller's exact messages (§7.1).
+"""SSRF rules for an entry's remoteUrl, with the entry controller's exact messages (§7.1), each
+followed by how to fix it (allowPrivateEndpoint for private and in-cluster addresses).
 
 Checks: the messages for an empty URL, a bad scheme, no host and a URL that does not parse;
 URLs Go's net/url refuses (control characters, bad host bytes, percent-escapes in the host,
@@ -25,12 +26,27 @@ from vmcp_components.core.backends.remote_url import check_remote_url
 PREFIX = "remote URL host is not allowed: "
 
 
+PRIVATE_FIX = (
+    "if the entry is meant to reach a private or in-cluster endpoint, "
+    "set allowPrivateEndpoint: true on it"
+)
+NEVER_FIX = (
+    "it is never allowed, allowPrivateEndpoint does not change that; "
+    "point remoteUrl at the MCP server itself"
+)
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
+
 def _ip(host: str, cidr: str) -> str:
-    return f"{PREFIX}IP address {host} falls within blocked range {cidr}"
+    """The controller's message, then how to fix it."""
+    fix = PRIVATE_FIX if cidr in PRIVATE_RANGES else NEVER_FIX
+    return f"{PREFIX}IP address {host} falls within blocked range {cidr}; {fix}"
 
 
 def _name(host: str, blocked: str) -> str:
-    return f'{PREFIX}hostname "{host}" matches blocked internal hostname "{blocked}"'
+    """The controller's message, then how to fix it."""
+    fix = PRIVATE_FIX if blocked == "cluster.local" else NEVER_FIX
+    return f'{PREFIX}hostname "{host}" matches blocked internal hostname "{blocked}"; {fix}'
 
 
 def _message(url: str, allow_private: bool = False) -> str | None:

@@ -94,11 +94,9 @@ GO_PUBLIC_HOSTS = [
     ("https://mcp.example.com?x", "mcp.example.com"),
     ("https://mcp.example.com?x#y", "mcp.example.com"),
     ("https://mcp.example.com/?q=%zz", "mcp.example.com"),  # Go leaves the query unchecked
-    ("https://mcp.example.com/?q=a b", "mcp.example.com"),
-    ("https://mcp.example.com/a b", "mcp.example.com"),
     ("https://mcp.example.com/a\\b", "mcp.example.com"),
-    ("https://mcp.example.com/ ", "mcp.example.com"),
     ("https://mcp.example.com/p%20q#f%41", "mcp.example.com"),
+    ("https://mcp.example.com/\u00e9", "mcp.example.com"),  # sent as /%C3%A9, as meant
     # The punctuation Go's parseHost accepts in a host name.
     ('https://mcp"example.com/mcp', 'mcp"example.com'),
     ("https://mcp<example.com/mcp", "mcp<example.com"),
@@ -172,6 +170,16 @@ STRICTER_THAN_GO = [
     ("https://mcp.example.com:99999/", "remote URL is invalid: the port after the host"),
     # "mcp.example.com", with an empty user: user information is refused outright.
     ("https://@mcp.example.com/", "remote URL must not contain user information"),
+    # "mcp.example.com": Go's HTTP client would not send these as written. RequestURI() is
+    # "/sse%20", "/%20" and "/a%20b" for a space in the path (a trailing one usually came with
+    # the YAML quotes), "/a%C2%A0b" for a no-break space; a space or a raw "é" in the query
+    # is sent as is, which is not a valid HTTP request line.
+    ("https://mcp.example.com/sse ", "remote URL is invalid: whitespace before or after the URL"),
+    ("https://mcp.example.com/ ", "remote URL is invalid: whitespace before or after the URL"),
+    ("https://mcp.example.com/a b", "remote URL is invalid: whitespace (U+0020) at character 26"),
+    ("https://mcp.example.com/a\u00a0b", "remote URL is invalid: whitespace (U+00A0) at"),
+    ("https://mcp.example.com/?q=a b", "remote URL is invalid: whitespace (U+0020) at"),
+    ("https://mcp.example.com/?q=\u00e9", "remote URL is invalid: non-ASCII characters in the"),
 ]
 
 
@@ -180,3 +188,14 @@ def test_urls_refused_on_purpose_though_go_accepts_them(url: str, reason: str) -
     message = _verdict(url)
     assert message is not None
     assert message.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://user:hunter2@mcp.example.com/ ", " https://user:hunter2@mcp.example.com/"]
+)
+def test_surrounding_whitespace_is_refused_without_echoing_the_url(url: str) -> None:
+    message = _verdict(url)
+    assert message == (
+        "remote URL is invalid: whitespace before or after the URL; remove it (in YAML, spaces "
+        "inside quotes are kept)"
+    )

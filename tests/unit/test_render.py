@@ -163,7 +163,8 @@ def test_strict_refuses_any_skip_and_lists_it() -> None:
     assert str(caught.value) == (
         f"strict mode: 2 member(s) of group {GROUP} would be skipped: "
         'MCPServerEntry "metadata": remote URL host is not allowed: IP address 169.254.169.254 '
-        "falls within blocked range 169.254.0.0/16; "
+        "falls within blocked range 169.254.0.0/16; it is never allowed, allowPrivateEndpoint "
+        "does not change that; point remoteUrl at the MCP server itself; "
         'MCPServer "pending-server": MCPServer has no status.url yet; the ToolHive operator '
         "sets it once the workload runs"
     )

@@ -563,7 +563,7 @@ def test_a_missing_override_auth_config_is_a_render_error(outgoing: Raw, where: 
         )
     assert str(caught.value) == (
         f'{where}: MCPExternalAuthConfig "ghost-auth" not found in namespace '
-        f'"{factories.NAMESPACE}"'
+        f'"{factories.NAMESPACE}"; create it there, or fix externalAuthConfigRef.name'
     )
 
 

@@ -276,7 +276,10 @@ def test_the_stack_file_gives_the_arguments_and_the_cluster(tmp_path: Path):
             "vmcp-components:replicas": 2,
             "vmcp-components:kubeconfig": "kube/config",
             "vmcp-components:context": "prod",
-            "vmcp-components:aggregation": {"conflictResolution": "prefix"},
+            "vmcp-components:aggregation": {
+                "conflictResolution": "prefix",
+                "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
+            },
             "kubernetes:namespace": "ignored",
         },
     )

@@ -68,10 +68,14 @@ def _kubeconfig(project: str, settings: StackSettings) -> pulumi.Input[str]:
     The default is named explicitly, so that the provider and discovery are given the same one.
     """
     if settings.kubeconfig is None:
-        return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        return _default_kubeconfig()
     if pulumi.runtime.is_config_secret(f"{project}:kubeconfig"):
         return pulumi.Output.secret(settings.kubeconfig)
     return settings.kubeconfig
+
+
+def _default_kubeconfig() -> str:
+    return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
 
 
 def main() -> VirtualMCPServer:
@@ -89,7 +93,9 @@ def main() -> VirtualMCPServer:
         settings.name,
         {
             **settings.args.model_dump(by_alias=True, exclude_unset=True),
-            "kubeconfig": kubeconfig,
+            # The plain value, even when secret: the component only lists the cluster with it,
+            # in memory, and with every input known it refuses before it registers.
+            "kubeconfig": settings.kubeconfig or _default_kubeconfig(),
             "context": settings.context,
         },
         pulumi.ResourceOptions(provider=provider),

@@ -8,7 +8,8 @@ every resource in `opts.depends_on` exists: discovery (lightkube, on the same cl
 provider) names the objects to read, one get-call per object records them in the stack, and the
 pure `render` turns the reads into the objects. What cannot be known in preview stays unknown.
 When the rendering fails (zero usable backends, a skip under `strict`, a group too large), no
-child reaches the engine and nothing in the cluster changes.
+child reaches the engine and nothing in the cluster changes; when the inputs are known at
+construction, the refusal (`refusals.ComponentError`) comes before the component registers.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.resource import DependencyResource
 
 from vmcp_components.component.outputs import derived, detached, joined
 from vmcp_components.component.preflight_step import preflighted
 from vmcp_components.component.reads import ReadRequest, read_all
-from vmcp_components.core.backends.read_plan import Discovery, ReadPlan
+from vmcp_components.component.refusals import ComponentError, refuse_a_second_cluster
+from vmcp_components.core.backends.incoming_auth import incoming_references
+from vmcp_components.core.backends.read_plan import (
+    Discovery,
+    InventorySource,
+    ReadPlan,
+    plan_reads,
+)
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
 from vmcp_components.core.cluster.kinds import api_version_of
 from vmcp_components.core.naming import snake_case
@@ -41,10 +50,6 @@ COMPONENT_TYPE = "vmcp:index:VirtualMCPServer"
 CLUSTER_KEYS = ("kubeconfig", "context")
 INPUT_KEYS = ("namespace", "group", "entries")
 """Arguments that may be Outputs (with the cluster keys): they do not decide what is declared."""
-
-
-class ComponentError(VmcpError):
-    """The component was given arguments it cannot work with."""
 
 
 class VirtualMCPServer(pulumi.ComponentResource):
@@ -71,7 +76,9 @@ class VirtualMCPServer(pulumi.ComponentResource):
     url: pulumi.Output[str]
     """In-cluster URL of the vMCP Service; resolves once the Service exists."""
     config_map_name: pulumi.Output[str]
+    """Name of the ConfigMap holding config.yaml."""
     deployment_name: pulumi.Output[str]
+    """Name of the vMCP Deployment."""
 
     def __init__(
         self,
@@ -86,15 +93,21 @@ class VirtualMCPServer(pulumi.ComponentResource):
         `args` is the model, or a mapping whose `namespace`, `group`, `entries`, `kubeconfig`
         and `context` may be `pulumi.Input`s; `discovery` replaces the lightkube discovery.
         """
-        super().__init__(COMPONENT_TYPE, name, None, opts)
-        settings, cluster = _split_args(args)
-        self._shape = _shape(settings)
-        self._vmcp_name = vmcp_name(self._shape.name or name)
+        # Every refusal that can be made now is made before the component is registered, so a
+        # refused component leaves nothing in the state.
+        try:
+            settings, cluster = _split_args(args)
+            self._shape = _shape(settings)
+            self._vmcp_name = vmcp_name(self._shape.name or name)
+        except VmcpError as error:
+            raise ComponentError(f"VirtualMCPServer {name}: {error}") from None
         self._dry_run = pulumi.runtime.is_dry_run()
         self._waits_on_others = bool(opts and opts.depends_on)
         if discovery is None and "kubeconfig" not in cluster:
-            self._refuse_a_second_cluster()
+            refuse_a_second_cluster(self._vmcp_name, opts)
         self._discovery = discovery
+        self._plan = self._checked_plan(settings, cluster)
+        super().__init__(COMPONENT_TYPE, name, None, opts)
         rendering = self._rendering(name, settings, cluster, opts)
         self._declare_children(name, rendering)
 
@@ -119,21 +132,34 @@ class VirtualMCPServer(pulumi.ComponentResource):
             }
         )
 
-    def _refuse_a_second_cluster(self) -> None:
-        """Refuse an explicit kubernetes provider without a kubeconfig.
+    def _checked_plan(
+        self, settings: VirtualMCPServerArgs | dict[str, Any], cluster: dict[str, Any]
+    ) -> ReadPlan | None:
+        """When every input is known now: discover, render, and refuse before registering.
 
-        Discovery must list the cluster the provider writes to, and with an explicit provider
-        only the caller knows which cluster that is.
+        The rendering here is made from what discovery found; the children are rendered again
+        from the get-calls (the same objects, recorded in the stack). None when an input is
+        still an Output, when `depends_on` must exist first, or when the discovery gives only
+        a plan: the refusal then comes from the get-calls' rendering, after registration.
         """
-        if self.get_provider("kubernetes::") is None:
-            return
-        raise ComponentError(
-            f"VirtualMCPServer {self._vmcp_name}: an explicit kubernetes provider was given but no "
-            "kubeconfig, so discovery cannot know which cluster to list. Pass the provider's "
-            "kubeconfig (and context) to the component as `kubeconfig`/`context`, or drop the "
-            "explicit provider and set `kubernetes:kubeconfig`/`kubernetes:context` in the stack "
-            "config for the default provider."
-        )
+        if (
+            not isinstance(settings, VirtualMCPServerArgs)
+            or _holds_outputs(cluster)
+            or self._waits_on_others
+        ):
+            return None
+        discovery = self._discovery or _cluster_discovery(cluster)
+        if not isinstance(discovery, InventorySource):
+            return None
+        where = (settings.namespace, settings.group, settings.entries)
+        auth_configs = settings.named_auth_configs()
+        incoming = incoming_references(settings)
+        try:
+            inventory = discovery.fetch(*where, auth_configs, incoming)
+            render(inventory, self._vmcp_name, settings)
+        except VmcpError as error:
+            raise ComponentError(f"VirtualMCPServer {self._vmcp_name}: {error}") from None
+        return plan_reads(inventory, settings.group, settings.entries, auth_configs, incoming)
 
     def _rendering(
         self,
@@ -150,7 +176,12 @@ class VirtualMCPServer(pulumi.ComponentResource):
         """
         depends_on: object = opts.depends_on if opts else None
         dependencies: list[object] = list(depends_on) if isinstance(depends_on, list) else []
-        ids = [d.id for d in dependencies if isinstance(d, pulumi.CustomResource)]
+        # A provider host (other languages) passes URN-only stand-ins, which have no id.
+        ids = [
+            d.id
+            for d in dependencies
+            if isinstance(d, pulumi.CustomResource) and not isinstance(d, DependencyResource)
+        ]
         # Waits for the URN only when there is something to wait for: it is the engine's round
         # trip (about 0.5 s of every run) otherwise. Detached, as a dependency of the children
         # on the component itself would be one on themselves.
@@ -169,10 +200,13 @@ class VirtualMCPServer(pulumi.ComponentResource):
         self, name: str, cluster: dict[str, Any], settings: VirtualMCPServerArgs | dict[str, Any]
     ) -> pulumi.Output[Rendering]:
         args = self._validated(settings)
-        discovery = self._discovery or _cluster_discovery(cluster)
         try:
-            plan = discovery.discover(
-                args.namespace, args.group, args.entries, args.named_auth_configs()
+            plan = self._plan or (self._discovery or _cluster_discovery(cluster)).discover(
+                args.namespace,
+                args.group,
+                args.entries,
+                args.named_auth_configs(),
+                incoming_references(args),
             )
         except VmcpError as error:
             raise self._error(str(error)) from None

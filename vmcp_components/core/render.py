@@ -12,7 +12,7 @@ warning) comes back as `Rendering.warnings`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,11 +21,24 @@ from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import DISCOVERED, AuthStrategy, resolve_auth_config
 from vmcp_components.core.backends.backend import Backend, GroupBackends
 from vmcp_components.core.backends.derivation import derive_backends
+from vmcp_components.core.backends.incoming_auth import resolve_incoming_auth
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
+from vmcp_components.core.cluster.snapshot import load_snapshot
 from vmcp_components.core.output import manifests
-from vmcp_components.core.output.vmcp_config import build_config, dump_config, validate_config
-from vmcp_components.core.settings.args import BackendAuth, VirtualMCPServerArgs
+from vmcp_components.core.output.vmcp_config import (
+    build_config,
+    config_warnings,
+    dump_config,
+    validate_config,
+)
+from vmcp_components.core.settings.args import (
+    ArgsError,
+    BackendAuth,
+    VirtualMCPServerArgs,
+    vmcp_name,
+)
+from vmcp_components.core.settings.args_files import offline_args
 from vmcp_components.errors import Problem, Skipped, VmcpError
 
 CONFIGMAP_LIMIT_BYTES = 1024 * 1024
@@ -199,12 +212,13 @@ def render(
         default_auth = _resolve_backend_auth(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
+    incoming = resolve_incoming_auth(inventory, name, args)
     result = derive_backends(
         inventory, args.group, args.entries, overrides, strict=args.strict, now=now
     )
     _check_deployable(args, result)
 
-    document = build_config(name, args, result.backends, default_auth)
+    document = build_config(name, args, result.backends, default_auth, incoming.document)
     validate_config(document)
     config_map = manifests.config_map(
         name, args.namespace, dump_config(document), manifests.common_labels(name, args)
@@ -213,9 +227,11 @@ def render(
     _check_size(config_map, "data", config_bytes, CONFIGMAP_LIMIT_BYTES, len(result.backends))
     checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
 
-    extra_env = default_auth.secret_env if default_auth else ()
+    extra_env = (*(default_auth.secret_env if default_auth else ()), *incoming.secret_env)
     env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
-    deployment = manifests.deployment(name, args, result.backends, checksum, env)
+    deployment = manifests.deployment(
+        name, args, result.backends, checksum, env, incoming_volumes=incoming.volumes
+    )
 
     objects = [] if args.service_account else manifests.rbac(name, args)
     objects += [config_map, deployment, manifests.service(name, args)]
@@ -232,5 +248,37 @@ def render(
         "configChecksum": checksum,
         "url": naming.service_url(name, args.namespace),
     }
-    warnings = tuple(w.line() for w in result.warnings)
+    warnings = tuple(w.line() for w in result.warnings) + config_warnings(args, result.backends)
     return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)
+
+
+def render_snapshot(
+    snapshot: str | Inventory,
+    args: VirtualMCPServerArgs | Mapping[str, Any],
+    *,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> Rendering:
+    """What `VirtualMCPServer(name, args)` declares for the namespace in `snapshot`, offline.
+
+    `snapshot` is the text `vmcp-components snapshot` (or `kubectl get -o yaml`) writes, or an
+    Inventory of the arguments' namespace. `args` is the mapping the component takes (or the
+    model); `kubeconfig` and `context` are ignored. The vMCP's name is `args["name"]`, else
+    `name` (the component's resource name). Raises a VmcpError (ArgsError, SnapshotError,
+    RenderError, ...) with a message that says what to fix.
+    """
+    settings = offline_args(args)
+    chosen = settings.name or name
+    if not chosen:
+        raise ArgsError(
+            "no vMCP name: set `name` in the arguments, or pass name= (the component's name)"
+        )
+    inventory = (
+        load_snapshot(snapshot, settings.namespace) if isinstance(snapshot, str) else snapshot
+    )
+    if inventory.namespace != settings.namespace:
+        raise ArgsError(
+            f"the inventory is of namespace {inventory.namespace!r}, the arguments name "
+            f"{settings.namespace!r}; read the snapshot for the arguments' namespace"
+        )
+    return render(inventory, vmcp_name(chosen), settings, now=now)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from lightkube import ApiError, Client
 from lightkube.resources.core_v1 import ConfigMap, Secret
 
+from vmcp_components.core.backends.incoming_auth import NO_REFERENCES, IncomingReferences
 from vmcp_components.core.backends.membership import select_members
 from vmcp_components.core.backends.read_plan import (
     DiscoveryError,
@@ -24,7 +25,13 @@ from vmcp_components.core.backends.read_plan import (
     plan_reads,
 )
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory, extend_inventory
-from vmcp_components.core.cluster.kinds import MCP_EXTERNAL_AUTH_CONFIG, MCP_GROUP, MEMBER_KINDS
+from vmcp_components.core.cluster.kinds import (
+    MCP_AUTHZ_CONFIG,
+    MCP_EXTERNAL_AUTH_CONFIG,
+    MCP_GROUP,
+    MCP_OIDC_CONFIG,
+    MEMBER_KINDS,
+)
 from vmcp_components.kube.kubeconfig import load_kube_config
 from vmcp_components.kube.resources import TOOLHIVE_RESOURCES
 
@@ -47,10 +54,11 @@ class ClusterDiscovery:
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
-        inventory = self.fetch(namespace, group, entry_names, auth_configs)
-        return plan_reads(inventory, group, entry_names, auth_configs)
+        inventory = self.fetch(namespace, group, entry_names, auth_configs, incoming)
+        return plan_reads(inventory, group, entry_names, auth_configs, incoming)
 
     def fetch(
         self,
@@ -58,15 +66,16 @@ class ClusterDiscovery:
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str] = (),
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> Inventory:
-        """The group, every member kind in the namespace, and what the members reference."""
+        """The groups, every member kind, what they reference, and what `incomingAuth` does."""
         client = self._client()
         resources = TOOLHIVE_RESOURCES
 
         def get(resource: Any, name: str) -> dict[str, Any] | None:
             try:
-                return _as_dict(
-                    _retrying(lambda: client.get(resource, name=name, namespace=namespace))
+                return as_dict(
+                    retrying(lambda: client.get(resource, name=name, namespace=namespace))
                 )
             except ApiError as error:
                 if error.status.code == 404:
@@ -75,20 +84,27 @@ class ClusterDiscovery:
 
         source = f"namespace {namespace}"
         try:
-            objects = [obj for obj in [get(resources[MCP_GROUP.kind], group)] if obj]
-            for kind in MEMBER_KINDS:
-                listed_kind = _retrying(
+            objects: list[dict[str, Any]] = []
+            # Every group, not only this one: a missing group's error lists the others.
+            for kind in (MCP_GROUP, *MEMBER_KINDS):
+                listed_kind = retrying(
                     lambda k=kind.kind: list(client.list(resources[k], namespace=namespace))
                 )
-                objects += [_as_dict(o) for o in listed_kind]
+                objects += [as_dict(o) for o in listed_kind]
             inventory = build_inventory(namespace, objects, source)
             members, _ = select_members(inventory, group, entry_names)
             auth_objects = [
                 get(resources[MCP_EXTERNAL_AUTH_CONFIG.kind], name)
                 for name in auth_config_names(members, auth_configs)
             ]
+            auth_objects += [
+                get(resources[MCP_OIDC_CONFIG.kind], name) for name in incoming.oidc_configs
+            ]
+            auth_objects += [
+                get(resources[MCP_AUTHZ_CONFIG.kind], name) for name in incoming.authz_configs
+            ]
             inventory = extend_inventory(inventory, [o for o in auth_objects if o], source)
-            _, config_maps, secrets = objects_in_use(inventory, members, auth_configs)
+            _, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)
             referenced = [get(ConfigMap, name) for name in sorted(config_maps)]
             referenced += [get(Secret, name) for name in sorted(secrets)]
             return extend_inventory(inventory, [o for o in referenced if o], source)
@@ -105,7 +121,7 @@ _RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 4.0)
 T = TypeVar("T")
 
 
-def _retrying(call: Callable[[], T]) -> T:
+def retrying(call: Callable[[], T]) -> T:
     """`call`, retried on throttling and transient unavailability (bounded: about 8 s)."""
     for delay in _RETRY_DELAYS:
         try:
@@ -117,5 +133,6 @@ def _retrying(call: Callable[[], T]) -> T:
     return call()
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A lightkube object as the plain dict the API server sent."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

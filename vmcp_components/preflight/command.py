@@ -17,6 +17,7 @@ from typing import Any, cast
 from lightkube import ApiError, Client
 from lightkube.resources.core_v1 import Secret
 
+from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.render import render
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
@@ -39,7 +40,13 @@ class Cluster:
 def cluster_inventory(cluster: Cluster, args: VirtualMCPServerArgs) -> Inventory:
     """The group and what it references, listed from the cluster as the component lists it."""
     discovery = ClusterDiscovery(kubeconfig=cluster.kubeconfig, context=cluster.context)
-    return discovery.fetch(args.namespace, args.group, args.entries, args.named_auth_configs())
+    return discovery.fetch(
+        args.namespace,
+        args.group,
+        args.entries,
+        args.named_auth_configs(),
+        incoming_references(args),
+    )
 
 
 def secret_values(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.backends.read_plan import InventoryDiscovery
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
 from vmcp_components.core.cluster.kinds import CONFIG_MAP, CORE_KINDS, SECRET, TOOLHIVE_KINDS
@@ -78,7 +79,11 @@ class Cache:
         args = self.args
         try:
             plan = InventoryDiscovery(self.inventory()).discover(
-                args.namespace, args.group, args.entries, args.named_auth_configs()
+                args.namespace,
+                args.group,
+                args.entries,
+                args.named_auth_configs(),
+                incoming_references(args),
             )
         except VmcpError:
             return frozenset({_ANY})  # unreadable objects: let the rendering say what

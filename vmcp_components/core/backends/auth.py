@@ -121,7 +121,8 @@ def resolve_auth_config(inventory: Inventory, name: str) -> AuthStrategy | Probl
     config = inventory.get(MCP_EXTERNAL_AUTH_CONFIG, name)
     if config is None:
         return Problem(
-            f'MCPExternalAuthConfig "{name}" not found in namespace "{inventory.namespace}"'
+            f'MCPExternalAuthConfig "{name}" not found in namespace "{inventory.namespace}"; '
+            "create it there, or fix externalAuthConfigRef.name"
         )
     if isinstance(config, Malformed):
         return Problem(config.problem)

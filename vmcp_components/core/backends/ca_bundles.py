@@ -20,7 +20,7 @@ from cryptography import x509
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.references import ConfigMapKeyUse
-from vmcp_components.errors import Problem, echo
+from vmcp_components.errors import Problem, echo, listing
 
 EXPIRY_WARNING = timedelta(days=30)
 """A certificate that expires sooner than this after `now` gives a warning."""
@@ -162,15 +162,17 @@ class CABundles:
             return BundleVerdict(
                 Problem(
                     f'CA bundle ConfigMap "{use.config_map}" not found in namespace '
-                    f'"{self.inventory.namespace}"'
+                    f'"{self.inventory.namespace}"; create it there, or fix '
+                    "caBundleRef.configMapRef.name"
                 )
             )
         pem = data.get(use.key)
         if pem is None:
             return BundleVerdict(
                 Problem(
-                    f'CA bundle ConfigMap "{use.config_map}" has no key "{use.key}"; '
-                    "add the key or set caBundleRef.configMapRef.key"
+                    f'CA bundle ConfigMap "{use.config_map}" has no key "{use.key}"; its keys '
+                    f"are {listing(data)}: add the key, or set caBundleRef.configMapRef.key to "
+                    "one of them"
                 )
             )
         where = f'CA bundle ConfigMap "{use.config_map}" key "{use.key}"'

@@ -19,7 +19,7 @@ from vmcp_components.core.cluster.kinds import (
     MEMBER_KINDS,
 )
 from vmcp_components.core.cluster.models import Malformed, MCPGroup, Member
-from vmcp_components.errors import Skipped, VmcpError
+from vmcp_components.errors import Skipped, VmcpError, listing
 
 
 class GroupError(VmcpError):
@@ -38,10 +38,7 @@ def check_group(inventory: Inventory, group: str) -> MCPGroup:
     """The MCPGroup, or GroupError: it must exist, parse and must not be `Failed`."""
     model = inventory.get(MCP_GROUP, group)
     if model is None:
-        raise GroupError(
-            f'MCPGroup "{group}" not found in namespace "{inventory.namespace}": create the group '
-            "or point the group setting at an existing one"
-        )
+        raise GroupError(_group_not_found(inventory, group))
     if isinstance(model, Malformed):
         raise GroupError(model.problem)
     if model.status is not None and model.status.phase == FAILED_PHASE:
@@ -51,8 +48,27 @@ def check_group(inventory: Inventory, group: str) -> MCPGroup:
         raise GroupError(
             f'MCPGroup "{group}" in namespace "{inventory.namespace}" is {FAILED_PHASE}'
             + (f": {detail}" if detail else "")
+            + "; fix what its status conditions say (kubectl describe mcpgroup), then run again"
         )
     return model
+
+
+def _group_not_found(inventory: Inventory, group: str) -> str:
+    """Where the group is not, which groups there are, and how to fix it."""
+    namespace = inventory.namespace
+    here = listing(inventory.of_kind(MCP_GROUP))
+    elsewhere = [(ns, names) for ns, names in inventory.groups_elsewhere.items() if group in names]
+    hint = (
+        f'; the snapshot has MCPGroup "{group}" in namespace {listing(ns for ns, _ in elsewhere)}'
+        if elsewhere
+        else ""
+    )
+    others = sorted(inventory.groups_elsewhere)
+    seen = f"; other namespaces in the snapshot: {listing(others)}" if others and not hint else ""
+    return (
+        f'MCPGroup "{group}" not found in namespace "{namespace}" (MCPGroups there: {here})'
+        f"{hint}{seen}; create the group, or set the group (and namespace) to an existing one"
+    )
 
 
 def group_of(obj: Member | Malformed) -> str | None:
@@ -80,7 +96,10 @@ def select_members(
         entry = inventory.get(MCP_SERVER_ENTRY, name)
         current = None if entry is None else group_of(entry)
         if entry is None:
-            reason = f'MCPServerEntry "{name}" not found in namespace "{inventory.namespace}"'
+            reason = (
+                f'MCPServerEntry "{name}" not found in namespace "{inventory.namespace}"; '
+                "create it there, or remove it from the entries list"
+            )
             skipped.append(Skipped(name, MCP_SERVER_ENTRY.kind, reason))
         elif current != group:
             where = f'belongs to group "{current}"' if current else "has no spec.groupRef.name"

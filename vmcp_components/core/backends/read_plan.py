@@ -10,20 +10,28 @@ tests); both plan with `plan_reads`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from vmcp_components.core.backends.incoming_auth import (
+    NO_REFERENCES,
+    IncomingReferences,
+    oidc_uses,
+)
 from vmcp_components.core.backends.membership import GroupMember, select_members
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.kinds import (
     CONFIG_MAP,
+    MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
+    MCP_OIDC_CONFIG,
     MCP_SERVER_ENTRY,
     MEMBER_KINDS,
     SECRET,
 )
+from vmcp_components.core.cluster.models import Malformed
 from vmcp_components.core.cluster.references import references
 from vmcp_components.errors import VmcpError
 
@@ -40,23 +48,37 @@ class ReadPlan:
     group: str | None
     members: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
     auth_configs: tuple[str, ...] = ()
+    oidc_configs: tuple[str, ...] = ()
+    authz_configs: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
     def read_names(self) -> tuple[tuple[str, str], ...]:
         """(kind, name) of every object read with a get-call, in read order.
 
-        The group, the members by kind, the auth configs, then the CA ConfigMaps.
+        The group, the members by kind, the auth configs, the incomingAuth OIDC and authz
+        configs, then the ConfigMaps (CA bundles, authz policies).
         """
         names = [(MCP_GROUP.kind, self.group)] if self.group else []
         names += [(kind, n) for kind, members in sorted(self.members.items()) for n in members]
         names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, n) for n in self.auth_configs]
+        names += [(MCP_OIDC_CONFIG.kind, n) for n in self.oidc_configs]
+        names += [(MCP_AUTHZ_CONFIG.kind, n) for n in self.authz_configs]
         names += [(CONFIG_MAP.kind, n) for n in self.config_maps]
         return tuple(names)
 
     def object_names(self) -> frozenset[tuple[str, str]]:
         """(kind, name) of every object the rendering looks at: the reads and the Secrets."""
         return frozenset(self.read_names()) | {(SECRET.kind, n) for n in self.secret_keys}
+
+
+@runtime_checkable
+class InventorySource(Protocol):
+    """A discovery that also gives the inventory it plans from (so a render can run on it)."""
+
+    fetch: Callable[[str, str, Sequence[str] | None, Sequence[str], IncomingReferences], Inventory]
+    """(namespace, group, entry names, auth configs, what `incomingAuth` references) -> the
+    group's objects in the namespace and what they and the arguments reference."""
 
 
 class Discovery(Protocol):
@@ -68,6 +90,7 @@ class Discovery(Protocol):
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
         ...
@@ -80,11 +103,15 @@ def auth_config_names(members: Iterable[GroupMember], extra: Iterable[str]) -> l
 
 
 def objects_in_use(
-    inventory: Inventory, members: Sequence[GroupMember], auth_configs: Iterable[str]
+    inventory: Inventory,
+    members: Sequence[GroupMember],
+    auth_configs: Iterable[str],
+    incoming: IncomingReferences = NO_REFERENCES,
 ) -> tuple[list[str], set[str], set[str]]:
-    """(existing auth configs, CA ConfigMap names, Secret names) in use.
+    """(existing auth configs, ConfigMap names, Secret names) in use.
 
-    What the members and the named auth configs use; `inventory` must hold the auth configs.
+    What the members, the named auth configs and `incomingAuth`'s references use; `inventory`
+    must hold the auth, OIDC and authz configs.
     """
     found = [
         (name, config)
@@ -94,7 +121,14 @@ def objects_in_use(
     uses = [references(member.obj) for member in members]
     uses += [references(config) for _, config in found]
     config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
+    config_maps.update(incoming.config_maps)
     secrets = {key.secret for use in uses for key in use.secret_keys}
+    for name in incoming.oidc_configs:
+        oidc = inventory.get(MCP_OIDC_CONFIG, name)
+        if oidc is not None and not isinstance(oidc, Malformed):
+            secret_uses, volume = oidc_uses(oidc)
+            secrets.update(use.secret for use in secret_uses)
+            config_maps.update([volume.config_map] if volume else [])
     return [name for name, _ in found], config_maps, secrets
 
 
@@ -121,15 +155,23 @@ def plan_reads(
     group: str,
     entry_names: Sequence[str] | None,
     auth_configs: Iterable[str] = (),
+    incoming: IncomingReferences = NO_REFERENCES,
 ) -> ReadPlan:
-    """The ReadPlan for `group`: its members and the existing objects they reference."""
+    """The ReadPlan for `group`: its members and the existing objects they reference.
+
+    `incoming` adds what `incomingAuth` references (the OIDC and authz configs and theirs).
+    """
     members, _ = select_members(inventory, group, entry_names)
-    found_auth, config_maps, secrets = objects_in_use(inventory, members, auth_configs)
+    found_auth, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)
     return ReadPlan(
         namespace=inventory.namespace,
         group=group if inventory.get(MCP_GROUP, group) is not None else None,
         members=_members_to_read(inventory, members, entry_names),
         auth_configs=tuple(found_auth),
+        oidc_configs=tuple(n for n in incoming.oidc_configs if inventory.get(MCP_OIDC_CONFIG, n)),
+        authz_configs=tuple(
+            n for n in incoming.authz_configs if inventory.get(MCP_AUTHZ_CONFIG, n)
+        ),
         config_maps=tuple(sorted(n for n in config_maps if n in inventory.config_maps)),
         secret_keys={
             n: inventory.secret_keys[n] for n in sorted(secrets) if n in inventory.secret_keys
@@ -149,10 +191,21 @@ class InventoryDiscovery:
         group: str,
         entry_names: Sequence[str] | None,
         auth_configs: Sequence[str],
+        incoming: IncomingReferences = NO_REFERENCES,
     ) -> ReadPlan:
         """The ReadPlan for `group` in `namespace` (see `plan_reads`)."""
+        return plan_reads(
+            self.fetch(namespace, group, entry_names, auth_configs, incoming),
+            group,
+            entry_names,
+            auth_configs,
+            incoming,
+        )
+
+    def fetch(self, namespace: str, *_: object) -> Inventory:
+        """The inventory (as `kube.discovery.ClusterDiscovery.fetch` gives the cluster's)."""
         if namespace != self.inventory.namespace:
             raise DiscoveryError(
                 f"inventory is for namespace {self.inventory.namespace!r}, not {namespace!r}"
             )
-        return plan_reads(self.inventory, group, entry_names, auth_configs)
+        return self.inventory

@@ -4,12 +4,15 @@ The URL lands verbatim in config.yaml, where the vMCP binary reads it with Go's 
 (Go 1.26, as ToolHive builds it). So it must first parse as Go's net/url parses it: no control
 characters, a host made of the bytes Go accepts, at most one colon outside brackets, only IPv6
 inside brackets, well-formed percent-escapes in the path and fragment. No user information
-either: it would be copied into the ConfigMap and the stack outputs.
+either: it would be copied into the ConfigMap and the stack outputs. Stricter than Go where vmcp
+would send the URL other than as written: whitespace around it or in it, and non-ASCII text in
+the query.
 
 Then the host is checked, with no DNS resolution and no network. First as the ToolHive entry
 controller checks it, with its exact messages: literal IPs against blocked ranges, hostnames
-against blocked internal names; `allowPrivateEndpoint` relaxes RFC 1918, ULA and
-`*.cluster.local`, never loopback, link-local or the Kubernetes API service. Then for what the
+against blocked internal names (each message followed by how to fix it);
+`allowPrivateEndpoint` relaxes RFC 1918, ULA and `*.cluster.local`, never loopback, link-local
+or the Kubernetes API service. Then for what the
 controller lets through, with messages that say how to fix: cloud metadata and loopback names
 and addresses (never relaxed), IPv6 forms that reach a blocked IPv4, numeric IPv4 forms other
 than a.b.c.d, non-ASCII names and IPv6 zones; in-cluster names (`*.svc`, a single label)
@@ -174,13 +177,49 @@ def _plain_host(host_port: str) -> str:
     return host
 
 
-def _host(url: str) -> str:
-    """The host of `url` as written (no brackets, no port) once the URL parses as Go's does."""
+def _authority_end(url: str) -> int:
+    """Where the `//host:port` after the scheme ends (0 when the URL has none)."""
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    if not url.startswith("//", start):
+        return start
+    ends = [i for i in (url.find(c, start + 2) for c in "/?#") if i >= 0]
+    return min(ends, default=len(url))
+
+
+def _check_text(url: str) -> None:
+    """Control characters, and what Go's url.Parse accepts but vmcp would send mangled.
+
+    Go refuses control characters. Its HTTP client percent-encodes a space or non-ASCII
+    character in the path (a trailing space makes `/sse` into `/sse%20`) and sends the query
+    as written, where a space or a raw non-ASCII byte is not valid in an HTTP request line.
+    """
+    if url != url.strip():
+        raise _invalid(
+            "whitespace before or after the URL; remove it (in YAML, spaces inside quotes are kept)"
+        )
     if control := _CONTROL.search(url):
         raise _invalid(
             f"control character U+{ord(control[0]):04X} at character {control.start() + 1}; "
             "remove it (tabs and line breaks are not allowed anywhere in a URL)"
         )
+    start = _authority_end(url)  # whitespace in the host is Go's error, reported with the host
+    if space := next((i for i, char in enumerate(url) if i >= start and char.isspace()), None):
+        raise _invalid(
+            f"whitespace (U+{ord(url[space]):04X}) at character {space + 1}; vmcp would not "
+            'send it as written: remove it, or write it as "%20"'
+        )
+    query = url.partition("#")[0].partition("?")[2]
+    if not query.isascii():
+        raise _invalid(
+            "non-ASCII characters in the query, which vmcp sends as raw bytes in the HTTP "
+            'request line; percent-encode them as UTF-8 ("é" as "%C3%A9")'
+        )
+
+
+def _host(url: str) -> str:
+    """The host of `url` as written (no brackets, no port) once the URL parses as Go's does."""
+    _check_text(url)
     rest, _, fragment = url.partition("#")
     scheme = _SCHEME.match(rest)
     if scheme is None or scheme[0][:-1].lower() not in ("http", "https"):
@@ -229,7 +268,8 @@ def _ip_problem(host: str, address: _Address, allow_private: bool) -> str | None
     if network in _METADATA_NETS:
         return f"IP address {host} is a cloud metadata endpoint; {_NEVER_ALLOWED}"
     if network is not None:
-        return f"IP address {host} falls within blocked range {network}"
+        fix = _PRIVATE_FIX if network in _PRIVATE_NETS else _NEVER_ALLOWED
+        return f"IP address {host} falls within blocked range {network}; {fix}"
     if not isinstance(address, ipaddress.IPv6Address):
         return None
     embedded = _embedded_ipv4(address)
@@ -254,7 +294,10 @@ def _suffix_match(name: str, blocked_names: tuple[str, ...]) -> str | None:
 def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
     """What is wrong with hostname `host`; `name` is it lower-cased, without trailing dots."""
     if blocked := _suffix_match(name, _ALWAYS_BLOCKED_HOSTS):
-        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+        return (
+            f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}; "
+            f"{_NEVER_ALLOWED}"
+        )
     if _suffix_match(name, _METADATA_HOSTS) or (
         name.startswith("instance-data.") and name.endswith(".internal")
     ):
@@ -264,7 +307,10 @@ def _name_problem(host: str, name: str, allow_private: bool) -> str | None:
     if allow_private:
         return None
     if blocked := _suffix_match(name, _PRIVATE_HOSTS):
-        return f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}"
+        return (
+            f"hostname {_quoted(host)} matches blocked internal hostname {_quoted(blocked)}; "
+            f"{_PRIVATE_FIX}"
+        )
     if name.endswith(".svc"):
         return f'hostname {_quoted(host)} is an in-cluster service name (".svc"); {_PRIVATE_FIX}'
     if "." not in name:

@@ -14,7 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from vmcp_components.core.cluster.kinds import BY_KIND, CONFIG_MAP, CORE_KINDS, SECRET, ToolHiveKind
+from vmcp_components.core.cluster.kinds import (
+    BY_KIND,
+    CONFIG_MAP,
+    CORE_KINDS,
+    MCP_GROUP,
+    SECRET,
+    ToolHiveKind,
+)
 from vmcp_components.core.cluster.models import ClusterModel, Malformed, parse_object
 from vmcp_components.errors import VmcpError, echo
 
@@ -41,6 +48,11 @@ class Inventory:
     """ConfigMap `data` by ConfigMap name."""
     secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
     """The key names of each Secret; values are never kept."""
+    groups_elsewhere: Mapping[str, frozenset[str]] = field(
+        default_factory=dict[str, frozenset[str]]
+    )
+    """MCPGroup names by namespace, for the other namespaces of a snapshot (to say where a
+    group that is not here may be)."""
 
     def of_kind(self, kind: ToolHiveKind[Model]) -> Mapping[str, Model | Malformed]:
         """The objects of `kind` by name."""
@@ -79,9 +91,12 @@ def build_inventory(
     config_maps: dict[str, dict[str, str]] = {}
     keys: dict[str, frozenset[str]] = dict(secret_keys or {})
     seen: set[tuple[str, str]] = set()
+    elsewhere: dict[str, set[str]] = {}
     for index, obj in enumerate(objects):
         where = f"{source}: object #{index + 1}"
         raw, kind, name, obj_namespace = _identity(obj, where)
+        if kind == MCP_GROUP.kind and obj_namespace and obj_namespace != namespace:
+            elsewhere.setdefault(obj_namespace, set()).add(name)
         if (kind not in BY_KIND and kind not in _CORE) or (obj_namespace or namespace) != namespace:
             continue
         _check_api_version(raw, kind, f"{where} ({kind} {echo(name)})")
@@ -99,7 +114,8 @@ def build_inventory(
             config_maps[name] = _config_map_data(raw.get("data"))
         else:
             toolhive.setdefault(kind, {})[name] = parse_object(BY_KIND[kind].model, raw)
-    return Inventory(namespace, toolhive, config_maps, keys)
+    groups = {ns: frozenset(names) for ns, names in sorted(elsewhere.items())}
+    return Inventory(namespace, toolhive, config_maps, keys, groups)
 
 
 def extend_inventory(inventory: Inventory, objects: Iterable[object], source: str) -> Inventory:
@@ -110,6 +126,7 @@ def extend_inventory(inventory: Inventory, objects: Iterable[object], source: st
         {**inventory.toolhive, **more.toolhive},
         {**inventory.config_maps, **more.config_maps},
         {**inventory.secret_keys, **more.secret_keys},
+        inventory.groups_elsewhere,
     )
 
 

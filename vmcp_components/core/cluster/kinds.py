@@ -22,6 +22,7 @@ from vmcp_components.core.cluster.models import (
     MCPServer,
     MCPServerEntry,
 )
+from vmcp_components.core.cluster.shared_configs import MCPAuthzConfig, MCPOIDCConfig
 
 TOOLHIVE_GROUP = "toolhive.stacklok.dev"
 STORAGE_VERSION = "v1beta1"
@@ -100,6 +101,8 @@ MCP_REMOTE_PROXY = ToolHiveKind(
 MCP_EXTERNAL_AUTH_CONFIG = ToolHiveKind(
     "MCPExternalAuthConfig", "mcpexternalauthconfigs", MCPExternalAuthConfig
 )
+MCP_OIDC_CONFIG = ToolHiveKind("MCPOIDCConfig", "mcpoidcconfigs", MCPOIDCConfig)
+MCP_AUTHZ_CONFIG = ToolHiveKind("MCPAuthzConfig", "mcpauthzconfigs", MCPAuthzConfig)
 
 TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_GROUP,
@@ -107,6 +110,8 @@ TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_SERVER,
     MCP_REMOTE_PROXY,
     MCP_EXTERNAL_AUTH_CONFIG,
+    MCP_OIDC_CONFIG,
+    MCP_AUTHZ_CONFIG,
 )
 """Every ToolHive kind read, members in the order derivation walks them."""
 BY_KIND: dict[str, ToolHiveKind[Any]] = {kind.kind: kind for kind in TOOLHIVE_KINDS}

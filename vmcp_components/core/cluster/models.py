@@ -9,6 +9,8 @@ inventory calls it: everything downstream works on the parsed objects.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar, cast, get_args
@@ -25,6 +27,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
+from vmcp_components.core.cluster.input_fixes import type_fix
 from vmcp_components.errors import echo
 
 StaticTransport = Literal["sse", "streamable-http"]
@@ -260,10 +263,21 @@ class Malformed:
     """`spec.groupRef.name` as written (when a string), so membership still sees the object."""
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
+    """`a.b[0].c`; a key that is not a plain word (a label key) as `a["x.io/y"]`."""
     path = ""
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        if part == "[key]":  # pydantic's marker: the key itself has the wrong type
+            path += " (the key)"
+        elif isinstance(part, int):
+            path += f"[{part}]"
+        elif path and not _PLAIN_KEY.fullmatch(part):
+            path += f"[{json.dumps(part)}]"
+        else:
+            path += f".{part}" if path else part
     return path or "(object)"
 
 
@@ -332,8 +346,10 @@ def _problem(item: ErrorDetails) -> str:
                 "written there is not shown: it may be a secret)"
             )
         return f"{path}: {item['msg']} (the value is not shown: it may be a secret)"
-    shown = "" if item["type"] == "missing" or isinstance(got, dict) else f" (got {echo(got)})"
-    return f"{path}: {item['msg']}{shown}"
+    quiet = item["type"] in ("missing", "vmcp_config") or isinstance(got, (dict, list))
+    shown = "" if quiet else f" (got {echo(cast('object', got))})"
+    fix = type_fix(item)
+    return f"{path}: {item['msg']}{shown}" + (f"; {fix}" if fix else "")
 
 
 def describe_validation_error(error: ValidationError) -> str:

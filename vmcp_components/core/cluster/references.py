@@ -19,7 +19,7 @@ from vmcp_components.core.cluster.models import (
     Member,
     SecretKeyRef,
 )
-from vmcp_components.errors import Problem
+from vmcp_components.errors import Problem, listing
 
 
 @dataclass(frozen=True, order=True)
@@ -101,9 +101,13 @@ def missing_secret_key(inventory: Inventory, use: SecretKeyUse) -> Problem | Non
     """A Problem unless the Secret exists in the inventory and holds the key (names only)."""
     keys = inventory.secret_keys.get(use.secret)
     if keys is None:
-        return Problem(f'Secret "{use.secret}" referenced for {use.used_for} not found')
+        return Problem(
+            f'Secret "{use.secret}" referenced for {use.used_for} not found in namespace '
+            f'"{inventory.namespace}"; create it there, or reference an existing Secret'
+        )
     if use.key not in keys:
         return Problem(
-            f'Secret "{use.secret}" has no key "{use.key}" referenced for {use.used_for}'
+            f'Secret "{use.secret}" has no key "{use.key}" referenced for {use.used_for}; its '
+            f"keys are {listing(keys)}: add the key, or reference one of them"
         )
     return None

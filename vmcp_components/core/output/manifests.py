@@ -15,7 +15,13 @@ from typing import Any
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.backends.backend import Backend
+from vmcp_components.core.backends.incoming_auth import ConfigMapVolume
 from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
+from vmcp_components.core.output.pod_template import (
+    PODTEMPLATESPEC_HASH_ANNOTATION,
+    apply_pod_template_spec,
+    pod_template_spec_hash,
+)
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
 
@@ -198,8 +204,13 @@ def deployment(
     backends: Sequence[Backend],
     config_checksum: str,
     env: list[dict[str, Any]],
+    *,
+    incoming_volumes: Sequence[ConfigMapVolume] = (),
 ) -> dict[str, Any]:
-    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes."""
+    """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes.
+
+    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do.
+    """
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
     ca_bundles = sorted((b.ca_bundle for b in backends if b.ca_bundle), key=lambda c: c.entry)
@@ -209,17 +220,19 @@ def deployment(
     mounts: list[dict[str, Any]] = [
         {"name": "vmcp-config", "mountPath": naming.CONFIG_MOUNT_DIR, "readOnly": True}
     ]
-    for bundle in ca_bundles:
+    files = [*incoming_volumes]
+    files += [ConfigMapVolume(b.volume_name, b.config_map, b.key, b.mount_dir) for b in ca_bundles]
+    for file in files:
         volumes.append(
             {
-                "name": bundle.volume_name,
+                "name": file.volume_name,
                 "configMap": {
-                    "name": bundle.config_map,
-                    "items": [{"key": bundle.key, "path": bundle.key}],
+                    "name": file.config_map,
+                    "items": [{"key": file.key, "path": file.key}],
                 },
             }
         )
-        mounts.append({"name": bundle.volume_name, "mountPath": bundle.mount_dir, "readOnly": True})
+        mounts.append({"name": file.volume_name, "mountPath": file.mount_dir, "readOnly": True})
     container = {
         "name": "vmcp",
         "image": args.image,
@@ -230,7 +243,7 @@ def deployment(
             "--host=0.0.0.0",
             f"--port={naming.PROXY_PORT}",
         ]
-        + (["--debug"] if (args.operational or {}).get("logLevel") == "debug" else []),
+        + (["--debug"] if args.operational is not None and args.operational.debug else []),
         "ports": [{"name": "http", "containerPort": naming.PROXY_PORT, "protocol": "TCP"}],
         "env": env,
         "volumeMounts": mounts,
@@ -266,10 +279,15 @@ def deployment(
             **_scheduling(args, selector),
         },
     }
+    annotations: dict[str, str] = {}
+    if args.pod_template_spec is not None:
+        patch = args.pod_template_spec.document()
+        spec["template"] = apply_pod_template_spec(spec["template"], patch)
+        annotations[PODTEMPLATESPEC_HASH_ANNOTATION] = pod_template_spec_hash(patch)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(name, args.namespace, labels),
+        "metadata": _meta(name, args.namespace, labels, annotations),
         "spec": spec,
     }
 
@@ -286,7 +304,7 @@ def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
         ),
         "spec": {
             "type": args.service_type,
-            "sessionAffinity": "ClientIP",
+            "sessionAffinity": args.session_affinity,
             "selector": dict(selector),
             "ports": [
                 {

@@ -17,21 +17,14 @@ from vmcp_components.core.backends.backend import Backend
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.output import yaml_text
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
-from vmcp_components.errors import VmcpError
+from vmcp_components.core.settings.vmcp_aggregation import DEFAULT_PREFIX_FORMAT
+from vmcp_components.core.settings.vmcp_operational import DEFAULT_OPERATIONAL
+from vmcp_components.core.settings.vmcp_sections import closest
+from vmcp_components.errors import VmcpError, echo
 
 DEFAULT_AGGREGATION: dict[str, Any] = {
     "conflictResolution": "prefix",
-    "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
-}
-DEFAULT_OPERATIONAL: dict[str, Any] = {
-    "timeouts": {"default": "30s"},
-    "failureHandling": {
-        "healthCheckInterval": "30s",
-        "unhealthyThreshold": 3,
-        "statusReportingInterval": "30s",
-        "partialFailureMode": "fail",
-        "circuitBreaker": {"failureThreshold": 5, "timeout": "1m0s"},
-    },
+    "conflictResolutionConfig": {"prefixFormat": DEFAULT_PREFIX_FORMAT},
 }
 
 
@@ -80,21 +73,60 @@ def build_config(
     args: VirtualMCPServerArgs,
     backends: Sequence[Backend],
     default_auth: AuthStrategy | None = None,
+    incoming_auth: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The config document, as plain data in vMCP's key order."""
-    incoming = args.incoming_auth.model_dump(exclude_none=True, by_alias=True)
+    """The config document, as plain data in vMCP's key order.
+
+    `incoming_auth` is the section with its CRD references resolved (`core.backends.
+    incoming_auth`); unset, the setting is written as given.
+    """
+    aggregation = args.aggregation
     document: dict[str, Any] = {
         "name": name,
         "groupRef": args.group,
         "backends": [backend.static_config() for backend in sorted(backends, key=lambda b: b.name)],
-        "incomingAuth": incoming,
+        "incomingAuth": dict(incoming_auth)
+        if incoming_auth is not None
+        else args.incoming_auth.document(),
         "outgoingAuth": _outgoing_auth(default_auth, backends),
-        "aggregation": copy.deepcopy(args.aggregation)
-        if args.aggregation
-        else copy.deepcopy(DEFAULT_AGGREGATION),
-        "operational": _fill_defaults(args.operational or {}, DEFAULT_OPERATIONAL),
+        "aggregation": copy.deepcopy(DEFAULT_AGGREGATION)
+        if aggregation is None or aggregation.is_empty()
+        else aggregation.document(),
     }
+    if args.composite_tools:
+        document["compositeTools"] = [tool.document() for tool in args.composite_tools]
+    document["operational"] = _fill_defaults(
+        args.operational.document() if args.operational else {}, DEFAULT_OPERATIONAL
+    )
+    if args.metadata:
+        document["metadata"] = dict(sorted(args.metadata.items()))
+    audit = args.audit.for_config(name) if args.audit else None
+    if audit:
+        document["audit"] = audit
+    if args.code_mode is not None:
+        document["codeMode"] = args.code_mode.for_config()
+    if args.passthrough_headers:
+        document["passthroughHeaders"] = list(args.passthrough_headers)
     return document
+
+
+def config_warnings(args: VirtualMCPServerArgs, backends: Sequence[Backend]) -> tuple[str, ...]:
+    """What vmcp logs as a warning at start-up: a tools entry naming no backend of the group."""
+    if args.aggregation is None:
+        return ()
+    names = sorted(backend.name for backend in backends)
+    deny = args.aggregation.default_tool_visibility == "deny"
+    effect = (
+        "under defaultToolVisibility deny the backend it was meant to name contributes no tools"
+        if deny
+        else "its filter and overrides are not applied"
+    )
+    return tuple(
+        f"{where} {echo(workload)} matches no backend in the group; {effect} (vmcp logs the same)"
+        f"{closest(workload, names)}; backends: {', '.join(names)}"
+        for where, workload in args.aggregation.workloads()
+        if workload not in names
+    )
 
 
 def validate_config(document: Mapping[str, Any]) -> None:

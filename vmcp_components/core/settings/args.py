@@ -21,6 +21,16 @@ from pydantic import (
 from vmcp_components.core import naming
 from vmcp_components.core.cluster.models import describe_validation_error
 from vmcp_components.core.settings.base import SettingsModel
+from vmcp_components.core.settings.composite_checks import CompositeTools
+from vmcp_components.core.settings.operator_spec import (
+    Audit,
+    CodeMode,
+    PassthroughHeaders,
+    PodTemplateSpec,
+)
+from vmcp_components.core.settings.vmcp_aggregation import Aggregation
+from vmcp_components.core.settings.vmcp_operational import Operational
+from vmcp_components.core.settings.vmcp_sections import IncomingAuth
 from vmcp_components.core.settings.workload import (
     Affinity,
     Annotations,
@@ -120,20 +130,6 @@ class OutgoingAuth(SettingsModel):
     backends: dict[str, BackendAuth] = Field(default_factory=dict)
 
 
-class IncomingAuth(SettingsModel):
-    """Passed to vMCP's `incomingAuth`; `oidc` and `authz` are vMCP's own shapes, kept as given."""
-
-    type: Literal["anonymous", "oidc", "local"] = "anonymous"
-    oidc: dict[str, Any] | None = None
-    authz: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _oidc_needs_settings(self) -> IncomingAuth:
-        if self.type == "oidc" and not self.oidc:
-            raise ValueError("incomingAuth.oidc is required when type is oidc")
-        return self
-
-
 class VirtualMCPServerArgs(SettingsModel):
     """Arguments of a VirtualMCPServer; field names also accept camelCase (stack config)."""
 
@@ -152,12 +148,30 @@ class VirtualMCPServerArgs(SettingsModel):
     service_type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = Field(
         default="ClusterIP", alias="serviceType"
     )
+    """Kubernetes Service type of `vmcp-<name>`: ClusterIP, NodePort or LoadBalancer."""
     incoming_auth: IncomingAuth = Field(default_factory=IncomingAuth, alias="incomingAuth")
+    """vMCP `incomingAuth` (anonymous, oidc, local; authz), typed and checked as vMCP does."""
     outgoing_auth: OutgoingAuth = Field(default_factory=OutgoingAuth, alias="outgoingAuth")
-    aggregation: dict[str, Any] | None = None
-    """vMCP `aggregation` section, passed through; default prefix conflict resolution."""
-    operational: dict[str, Any] | None = None
-    """vMCP `operational` section, passed through; unset fields get vMCP's defaults."""
+    aggregation: Aggregation | None = None
+    """vMCP `aggregation`, typed and checked as vMCP does; unset or empty: prefix resolution."""
+    operational: Operational | None = None
+    """vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults."""
+    composite_tools: CompositeTools = Field(default=None, alias="compositeTools")
+    """vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does."""
+    audit: Audit | None = None
+    """vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name)."""
+    code_mode: CodeMode | None = Field(default=None, alias="codeMode")
+    """vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s)."""
+    metadata: dict[str, str] | None = None
+    """vMCP `metadata`: free key/value pairs in config.yaml."""
+    passthrough_headers: PassthroughHeaders = Field(default=None, alias="passthroughHeaders")
+    """Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop)."""
+    session_affinity: Literal["ClientIP", "None"] = Field(
+        default="ClientIP", alias="sessionAffinity"
+    )
+    """The Service's `sessionAffinity`."""
+    pod_template_spec: PodTemplateSpec | None = Field(default=None, alias="podTemplateSpec")
+    """A pod template patch, strategic-merged onto the generated one (the container is `vmcp`)."""
     strict: bool = False
     """Fail the deployment when any group member is skipped (for production stacks)."""
     preflight: Literal["off", "warn", "strict"] = "off"

@@ -7,8 +7,8 @@ The CLI (Go, `gopkg.in/yaml.v3`) reads YAML 1.2's core schema, not PyYAML's YAML
 `YYYY-M-D[(T|t| )h:m:s[.frac][zone]]`; a key twice in one mapping is an error.
 
 The CLI then writes the stack back as YAML and reads it again into its config map: a value that
-is a scalar reaches the program as the text of that rewrite (`3.0` as `3`, `1e6` as `1e+06`, a
-timestamp in RFC 3339), a null as the empty string, and a list or mapping as the JSON Go's
+is a scalar reaches the program as Go prints it (`3.0` as `3`, `1e6` as `1000000`, a timestamp
+as `time.Time.String()` does), a null as the empty string, and a list or mapping as the JSON Go's
 `encoding/json` writes (keys sorted, `<`, `>`, `&` escaped, numbers as Go prints them).
 `config_string` produces exactly that text, so a setting is validated on the string the program
 will receive (the engine tier compares it with `pulumi config --json`).
@@ -58,6 +58,20 @@ class Timestamp:
     """A plain YAML timestamp, as the CLI reads it: kept as its RFC 3339 text (Go's format)."""
 
     text: str
+
+    def go_string(self) -> str:
+        """As Go's `time.Time.String()` prints it, which is what a top-level value becomes.
+
+        `2001-12-14 21:59:43.1 -0500 -0500`: a parsed offset is a zone without a name, so Go
+        repeats the offset; UTC (`Z`, or no zone at all) is `+0000 UTC`.
+        """
+        date, _, rest = self.text.partition("T")
+        zone_at = len(rest) - 1 if rest.endswith("Z") else len(rest) - 6
+        clock, zone = rest[:zone_at], rest[zone_at:]
+        if zone == "Z":
+            return f"{date} {clock} +0000 UTC"
+        offset = zone.replace(":", "")
+        return f"{date} {clock} {offset} {offset}"
 
 
 def _timestamp(value: str) -> Timestamp | None:
@@ -157,6 +171,20 @@ def go_yaml_float(number: float) -> str:
     return sign + text
 
 
+def go_config_float(number: float) -> str:
+    """A top-level float as the CLI hands it over (Go's `strconv.FormatFloat(f, 'f', -1, 64)`).
+
+    The shortest digits that read back as the same float, never in exponent form: `1e6` is
+    `1000000`, 2^64 is `18446744073709552000`.
+    """
+    if math.isnan(number) or math.isinf(number):
+        return {".inf": "+Inf", "-.inf": "-Inf"}.get(go_yaml_float(number), "NaN")
+    sign = "-" if math.copysign(1.0, number) < 0 else ""
+    if number == 0:
+        return f"{sign}0"
+    return sign + _fixed_form(*_digits(number))
+
+
 def _go_json_float(number: float, where: str) -> str:
     """`number` as Go's encoding/json writes it."""
     if math.isnan(number) or math.isinf(number):
@@ -249,7 +277,9 @@ def config_string(value: object, where: str = "value") -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return go_yaml_float(value)
+        return go_config_float(value)
+    if isinstance(value, Timestamp):
+        return value.go_string()
     return _go_text(value)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from vmcp_components.core import naming
 from vmcp_components.core.settings.base import SettingsModel
@@ -84,19 +84,12 @@ def check_reserved(mapping: Mapping[str, str], reserved: Mapping[str, str], what
         )
 
 
-def _labels(value: Any) -> Any:
-    return check_labels(cast(Mapping[str, str], value)) if isinstance(value, Mapping) else value
+Labels = Annotated[dict[str, str], AfterValidator(check_labels)]
+"""Label map: keys are qualified names, values label values; written sorted by key.
 
-
-def _annotations(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return check_annotations(cast(Mapping[str, str], value))
-    return value
-
-
-Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
-"""Label map: keys are qualified names, values label values; written sorted by key."""
-Annotations = Annotated[dict[str, str], BeforeValidator(_annotations)]
+Checked after pydantic's own type check, so a value of the wrong type (`inject: true`) is
+reported with its key path, not as a crash of the label rules."""
+Annotations = Annotated[dict[str, str], AfterValidator(check_annotations)]
 """Annotation map: keys are qualified names; written sorted by key."""
 
 

@@ -1,0 +1,1 @@
+"""vMCP guardrails as a Pulumi policy pack: what the VirtualMCPServer component declares."""
