@@ -26,7 +26,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -48,9 +48,9 @@ from tests.k8s_rules import (
 
 DNS_SUBDOMAIN_KINDS = {"ConfigMap", "Deployment", "ServiceAccount", "PodDisruptionBudget"}
 PATH_SEGMENT_KINDS = {"Role", "RoleBinding"}
-# What the vMCP binary reads (reference/toolhive-static-mode.md): strategy env names in
-# config.yaml, a per-backend header manifest, and the identifiers it names.
-STRATEGY_ENV_KEYS = ("clientSecretEnv", "headerValueEnv")
+# What the vMCP binary reads (reference/toolhive-static-mode.md): env var names in config.yaml
+# (keys ending in `Env`), a per-backend header manifest, and the identifiers it names.
+VMCP_CONTAINER = "vmcp"
 HEADER_MANIFEST_PREFIX = "TOOLHIVE_HEADER_FORWARD_"
 HEADER_SECRET_PREFIX = "TOOLHIVE_SECRET_"
 SECRETS_PROVIDER = ("TOOLHIVE_SECRETS_PROVIDER", "environment")
@@ -121,8 +121,7 @@ def _volumes(report: _Report, pod: Mapping[str, Any], where: str) -> dict[str, A
     for volume in volumes:
         name, source = volume["name"], volume.get("configMap")
         report.rule(f"{where} volume", name, is_dns_label, "a DNS-1123 label")
-        report.need(source is not None, f"{where} volume {name!r}: not a configMap volume")
-        if source is None:
+        if source is None:  # another kind of volume (podTemplateSpec): only its name is ours
             continue
         report.rule(f"{where} volume {name}", source["name"], is_dns_subdomain, "a ConfigMap name")
         items: list[Mapping[str, str]] = source.get("items") or []
@@ -185,9 +184,6 @@ def _container(
             posixpath.isabs(mount["mountPath"]),
             f"{where} mount {mount['mountPath']!r}: not absolute",
         )
-    mounted = {m["name"] for m in mounts}
-    for name in volumes:
-        report.need(name in mounted, f"{where}: volume {name!r} is mounted nowhere")
 
 
 def _file_is_mounted(
@@ -209,6 +205,21 @@ def _file_is_mounted(
     return False
 
 
+def _env_names_in(document: object) -> set[str]:
+    """The env vars config.yaml names: every non-empty string under a key ending in `Env`
+    (vmcp's `clientSecretEnv`, `headerValueEnv`, ...: the name of an env var it reads)."""
+    found: set[str] = set()
+    if isinstance(document, Mapping):
+        for key, value in cast("Mapping[str, object]", document).items():
+            if key.endswith("Env") and isinstance(value, str) and value:
+                found.add(value)
+            found |= _env_names_in(value)
+    elif isinstance(document, list):
+        for item in cast("list[object]", document):
+            found |= _env_names_in(item)
+    return found
+
+
 def _env_token(value: str) -> str:
     return re.sub(r"[^A-Z0-9_]", "_", value.upper().replace("-", "_"))
 
@@ -218,7 +229,10 @@ def _vmcp_reads(
 ) -> None:
     """What vmcp opens and looks up is on the pod, and nothing Secret-backed is unused."""
     pod = deployment["spec"]["template"]["spec"]
-    container = pod["containers"][0]
+    container = next((c for c in pod["containers"] if c["name"] == VMCP_CONTAINER), None)
+    report.need(container is not None, f"{deployment['metadata']['name']}: no vmcp container")
+    if container is None:
+        return
     volumes = {v["name"]: v for v in pod.get("volumes") or []}
     mounts = container.get("volumeMounts") or []
     env = {e["name"]: e for e in container.get("env") or []}
@@ -255,12 +269,7 @@ def _vmcp_reads(
                 _file_is_mounted(path, mounts, volumes, config_maps),
                 f"{where}: caBundlePath {path} is not mounted",
             )
-    outgoing = config.get("outgoingAuth") or {}
-    strategies = [outgoing.get("default"), *(outgoing.get("backends") or {}).values()]
-    for strategy in filter(None, strategies):
-        for body in strategy.values():
-            if isinstance(body, Mapping):
-                needed.update(body[k] for k in STRATEGY_ENV_KEYS if k in body)  # type: ignore[misc]
+    needed.update(_env_names_in(config))
     tokens = {_env_token(b["name"]) for b in backends}
     for name, item in env.items():
         if not name.startswith(HEADER_MANIFEST_PREFIX):
@@ -333,6 +342,11 @@ def violations(objects: Sequence[Mapping[str, Any]]) -> list[str]:
             report.rule(where, container["name"], is_dns_label, "a DNS-1123 label")
             _env(report, container, cwhere)
             _container(report, container, volumes, cwhere)
+        # the ConfigMap volumes are the renderer's (a podTemplateSpec may add others, unmounted)
+        mounted = {m["name"] for c in containers for m in c.get("volumeMounts") or []}
+        for name, volume in volumes.items():
+            ok = name in mounted or "configMap" not in volume
+            report.need(ok, f"{where}: volume {name!r} is mounted nowhere")
         _vmcp_reads(report, deployment, config_maps)
         _references(report, objects, deployment)
     return report.problems

@@ -15,6 +15,7 @@ from tests import factories
 from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.remote_url import check_remote_url
+from vmcp_components.core.output import vmcp_config
 from vmcp_components.core.output.vmcp_config import (
     ConfigValidationError,
     build_config,
@@ -136,36 +137,46 @@ def _config(**args: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("given", "kept"),
+    ("given", "filled"),
     [
-        ({"timeouts": {"default": ""}}, {"timeouts": {"default": "30s"}}),
-        ({"failureHandling": {"unhealthyThreshold": 0}}, {"unhealthyThreshold": 3}),
-        ({"failureHandling": {"unhealthyThreshold": 1}}, {"unhealthyThreshold": 1}),
+        ({"a": ""}, {"a": "x"}),
+        ({"a": 0}, {"a": "x"}),
+        ({"a": None}, {"a": "x"}),
+        ({"a": {}}, {"a": "x"}),
+        ({"a": 1}, {"a": 1}),
+        ({"a": "y"}, {"a": "y"}),
     ],
-    ids=["empty string", "zero", "one"],
 )
-def test_empty_operational_values_take_vmcps_defaults(
-    given: dict[str, Any], kept: dict[str, Any]
+def test_only_absent_or_empty_values_take_the_default(
+    given: dict[str, Any], filled: dict[str, Any]
 ) -> None:
-    operational = _config(operational=given)["operational"]
-    section = operational if "timeouts" in kept else operational["failureHandling"]
-    assert section | kept == section
+    assert vmcp_config._fill_defaults(given, {"a": "x"}) == filled
+
+
+def test_filled_defaults_share_nothing_with_the_given_values_or_the_defaults() -> None:
+    given = {"kept": {"deep": [1]}}
+    defaults = {"added": {"deep": [2]}}
+    merged = vmcp_config._fill_defaults(given, defaults)
+    merged["kept"]["deep"].append(9)
+    merged["added"]["deep"].append(9)
+    assert (given, defaults) == ({"kept": {"deep": [1]}}, {"added": {"deep": [2]}})
 
 
 def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() -> None:
-    operational = {"custom": {"a": 1}}
-    aggregation = {"conflictResolution": "priority", "conflictResolutionConfig": {"order": ["a"]}}
-    args = factories.args(operational=operational, aggregation=aggregation)
+    aggregation = {
+        "conflictResolution": "priority",
+        "conflictResolutionConfig": {"priorityOrder": ["a"]},
+    }
+    args = factories.args(aggregation=aggregation)
     document = build_config("eng-tools", args, [])
-    document["operational"]["custom"]["a"] = 2
-    document["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
-    document["aggregation"]["conflictResolutionConfig"]["order"].append("b")
-    assert args.operational == {"custom": {"a": 1}}
-    assert args.aggregation == aggregation | {"conflictResolutionConfig": {"order": ["a"]}}
+    document["aggregation"]["conflictResolutionConfig"]["priorityOrder"].append("b")
+    assert build_config("eng-tools", args, [])["aggregation"] == aggregation
     fresh = _config()
-    assert fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
+    fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
     fresh["aggregation"]["conflictResolutionConfig"]["prefixFormat"] = "changed"
-    assert _config()["aggregation"] == {
+    again = _config()
+    assert again["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
+    assert again["aggregation"] == {
         "conflictResolution": "prefix",
         "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
     }
