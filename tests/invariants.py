@@ -26,7 +26,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -48,9 +48,9 @@ from tests.k8s_rules import (
 
 DNS_SUBDOMAIN_KINDS = {"ConfigMap", "Deployment", "ServiceAccount", "PodDisruptionBudget"}
 PATH_SEGMENT_KINDS = {"Role", "RoleBinding"}
-# What the vMCP binary reads (reference/toolhive-static-mode.md): strategy env names in
-# config.yaml, a per-backend header manifest, and the identifiers it names.
-STRATEGY_ENV_KEYS = ("clientSecretEnv", "headerValueEnv")
+# What the vMCP binary reads (reference/toolhive-static-mode.md): env var names in config.yaml
+# (keys ending in `Env`), a per-backend header manifest, and the identifiers it names.
+VMCP_CONTAINER = "vmcp"
 HEADER_MANIFEST_PREFIX = "TOOLHIVE_HEADER_FORWARD_"
 HEADER_SECRET_PREFIX = "TOOLHIVE_SECRET_"
 SECRETS_PROVIDER = ("TOOLHIVE_SECRETS_PROVIDER", "environment")
@@ -121,9 +121,7 @@ def _volumes(report: _Report, pod: Mapping[str, Any], where: str) -> dict[str, A
     for volume in volumes:
         name, source = volume["name"], volume.get("configMap")
         report.rule(f"{where} volume", name, is_dns_label, "a DNS-1123 label")
-        if (
-            source is None
-        ):  # the vMCP's own volumes are ConfigMaps; a podTemplateSpec may add others
+        if source is None:  # another kind of volume (podTemplateSpec): only its name is ours
             continue
         report.rule(f"{where} volume {name}", source["name"], is_dns_subdomain, "a ConfigMap name")
         items: list[Mapping[str, str]] = source.get("items") or []
@@ -159,8 +157,7 @@ def _env(report: _Report, container: Mapping[str, Any], where: str) -> dict[str,
 
 def _container(
     report: _Report, container: Mapping[str, Any], volumes: Mapping[str, Any], where: str
-) -> set[str]:
-    """Check one container; the names of the volumes it mounts."""
+) -> None:
     ports: list[Mapping[str, Any]] = container.get("ports") or []
     report.unique(f"{where} port names", (p["name"] for p in ports))
     for port in ports:
@@ -187,7 +184,6 @@ def _container(
             posixpath.isabs(mount["mountPath"]),
             f"{where} mount {mount['mountPath']!r}: not absolute",
         )
-    return {m["name"] for m in mounts}
 
 
 def _file_is_mounted(
@@ -209,6 +205,21 @@ def _file_is_mounted(
     return False
 
 
+def _env_names_in(document: object) -> set[str]:
+    """The env vars config.yaml names: every non-empty string under a key ending in `Env`
+    (vmcp's `clientSecretEnv`, `headerValueEnv`, ...: the name of an env var it reads)."""
+    found: set[str] = set()
+    if isinstance(document, Mapping):
+        for key, value in cast("Mapping[str, object]", document).items():
+            if key.endswith("Env") and isinstance(value, str) and value:
+                found.add(value)
+            found |= _env_names_in(value)
+    elif isinstance(document, list):
+        for item in cast("list[object]", document):
+            found |= _env_names_in(item)
+    return found
+
+
 def _env_token(value: str) -> str:
     return re.sub(r"[^A-Z0-9_]", "_", value.upper().replace("-", "_"))
 
@@ -218,7 +229,10 @@ def _vmcp_reads(
 ) -> None:
     """What vmcp opens and looks up is on the pod, and nothing Secret-backed is unused."""
     pod = deployment["spec"]["template"]["spec"]
-    [container] = [c for c in pod["containers"] if c["name"] == "vmcp"]
+    container = next((c for c in pod["containers"] if c["name"] == VMCP_CONTAINER), None)
+    report.need(container is not None, f"{deployment['metadata']['name']}: no vmcp container")
+    if container is None:
+        return
     volumes = {v["name"]: v for v in pod.get("volumes") or []}
     mounts = container.get("volumeMounts") or []
     env = {e["name"]: e for e in container.get("env") or []}
@@ -255,8 +269,7 @@ def _vmcp_reads(
                 _file_is_mounted(path, mounts, volumes, config_maps),
                 f"{where}: caBundlePath {path} is not mounted",
             )
-    needed.update(_env_references(config.get("outgoingAuth") or {}))
-    needed.update(_env_references(config.get("incomingAuth") or {}))
+    needed.update(_env_names_in(config))
     tokens = {_env_token(b["name"]) for b in backends}
     for name, item in env.items():
         if not name.startswith(HEADER_MANIFEST_PREFIX):
@@ -288,16 +301,6 @@ def _vmcp_reads(
                 mount["mountPath"] in ca_dirs,
                 f"{where}: CA mount {mount['mountPath']} serves no backend",
             )
-
-
-def _env_references(section: object) -> set[str]:
-    """Every env var name a config section tells vmcp to read (`clientSecretEnv`, ...)."""
-    if isinstance(section, Mapping):
-        found = {v for k, v in section.items() if k in STRATEGY_ENV_KEYS and isinstance(v, str)}
-        return found.union(*(_env_references(v) for v in section.values()))
-    if isinstance(section, list):
-        return set().union(*(_env_references(v) for v in section))
-    return set()
 
 
 def _selects(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
@@ -334,17 +337,16 @@ def violations(objects: Sequence[Mapping[str, Any]]) -> list[str]:
         volumes = _volumes(report, pod, where)
         containers: list[Mapping[str, Any]] = pod["containers"]
         report.unique(f"{where} container names", (c["name"] for c in containers))
-        mounted: set[str] = set()
         for container in containers:
             cwhere = f"{where} container {container['name']}"
             report.rule(where, container["name"], is_dns_label, "a DNS-1123 label")
             _env(report, container, cwhere)
-            mounted |= _container(report, container, volumes, cwhere)
-        for name, volume in volumes.items():  # ours (ConfigMaps) all serve a mount
-            report.need(
-                name in mounted or "configMap" not in volume,
-                f"{where}: volume {name!r} is mounted by no container",
-            )
+            _container(report, container, volumes, cwhere)
+        # the ConfigMap volumes are the renderer's (a podTemplateSpec may add others, unmounted)
+        mounted = {m["name"] for c in containers for m in c.get("volumeMounts") or []}
+        for name, volume in volumes.items():
+            ok = name in mounted or "configMap" not in volume
+            report.need(ok, f"{where}: volume {name!r} is mounted nowhere")
         _vmcp_reads(report, deployment, config_maps)
         _references(report, objects, deployment)
     return report.problems

@@ -99,10 +99,11 @@ def test_ports_over_65535_are_refused(port: str) -> None:
 
 # ─── cloud metadata names, as suffixes ───
 
-METADATA_NEVER = (
-    "is a cloud metadata endpoint; it is never allowed, allowPrivateEndpoint does not change "
-    "that; point remoteUrl at the MCP server itself"
+NEVER = (
+    "it is never allowed, allowPrivateEndpoint does not change that; point remoteUrl at the "
+    "MCP server itself"
 )
+METADATA_NEVER = "is a cloud metadata endpoint; " + NEVER
 
 
 @pytest.mark.parametrize(
@@ -123,11 +124,8 @@ METADATA_NEVER = (
 def test_cloud_metadata_names_are_refused_as_suffixes(host: str, allow_private: bool) -> None:
     problem = check_remote_url(f"http://{host}/computeMetadata/v1/", allow_private)
     assert problem is not None
-    blocked = (
-        'matches blocked internal hostname "metadata.google.internal"; it is never allowed, '
-        "allowPrivateEndpoint does not change that; point remoteUrl at the MCP server itself"
-    )
-    expected = METADATA_NEVER if host != "metadata.google.internal" else blocked
+    blocked = 'matches blocked internal hostname "metadata.google.internal"; ' + NEVER
+    expected = blocked if host == "metadata.google.internal" else METADATA_NEVER
     assert problem.reason == f'remote URL host is not allowed: hostname "{host}" {expected}'
 
 

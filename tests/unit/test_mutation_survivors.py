@@ -15,7 +15,12 @@ from tests import factories
 from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.remote_url import check_remote_url
-from vmcp_components.core.output.vmcp_config import build_config
+from vmcp_components.core.output import vmcp_config
+from vmcp_components.core.output.vmcp_config import (
+    ConfigValidationError,
+    build_config,
+    validate_config,
+)
 from vmcp_components.core.render import render
 from vmcp_components.errors import VmcpError
 
@@ -132,42 +137,46 @@ def _config(**args: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("given", "kept"),
+    ("given", "filled"),
     [
-        ({"failureHandling": {"unhealthyThreshold": 0}}, {"unhealthyThreshold": 3}),
-        ({"failureHandling": {"unhealthyThreshold": 1}}, {"unhealthyThreshold": 1}),
+        ({"a": ""}, {"a": "x"}),
+        ({"a": 0}, {"a": "x"}),
+        ({"a": None}, {"a": "x"}),
+        ({"a": {}}, {"a": "x"}),
+        ({"a": 1}, {"a": 1}),
+        ({"a": "y"}, {"a": "y"}),
     ],
-    ids=["zero", "one"],
 )
-def test_empty_operational_values_take_vmcps_defaults(
-    given: dict[str, Any], kept: dict[str, Any]
+def test_only_absent_or_empty_values_take_the_default(
+    given: dict[str, Any], filled: dict[str, Any]
 ) -> None:
-    section = _config(operational=given)["operational"]["failureHandling"]
-    assert section | kept == section
+    assert vmcp_config._fill_defaults(given, {"a": "x"}) == filled
+
+
+def test_filled_defaults_share_nothing_with_the_given_values_or_the_defaults() -> None:
+    given = {"kept": {"deep": [1]}}
+    defaults = {"added": {"deep": [2]}}
+    merged = vmcp_config._fill_defaults(given, defaults)
+    merged["kept"]["deep"].append(9)
+    merged["added"]["deep"].append(9)
+    assert (given, defaults) == ({"kept": {"deep": [1]}}, {"added": {"deep": [2]}})
 
 
 def test_a_config_shares_no_mutable_part_with_the_arguments_or_the_defaults() -> None:
-    operational = {"logLevel": "debug"}
     aggregation = {
         "conflictResolution": "priority",
         "conflictResolutionConfig": {"priorityOrder": ["a"]},
     }
-    args = factories.args(operational=operational, aggregation=aggregation)
-    assert args.operational is not None
-    assert args.aggregation is not None
-    before = (args.operational.model_dump(), args.aggregation.model_dump())
+    args = factories.args(aggregation=aggregation)
     document = build_config("eng-tools", args, [])
-    document["operational"]["logLevel"] = "info"
-    document["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
     document["aggregation"]["conflictResolutionConfig"]["priorityOrder"].append("b")
-    assert (args.operational.model_dump(), args.aggregation.model_dump()) == before
-    assert build_config("eng-tools", args, [])["aggregation"]["conflictResolutionConfig"] == {
-        "priorityOrder": ["a"]
-    }
+    assert build_config("eng-tools", args, [])["aggregation"] == aggregation
     fresh = _config()
-    assert fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
+    fresh["operational"]["failureHandling"]["circuitBreaker"]["timeout"] = "9h"
     fresh["aggregation"]["conflictResolutionConfig"]["prefixFormat"] = "changed"
-    assert _config()["aggregation"] == {
+    again = _config()
+    assert again["operational"]["failureHandling"]["circuitBreaker"]["timeout"] == "1m0s"
+    assert again["aggregation"] == {
         "conflictResolution": "prefix",
         "conflictResolutionConfig": {"prefixFormat": "{workload}_"},
     }
@@ -231,3 +240,56 @@ def test_derivation_is_lenient_by_default_and_keeps_every_backends_warnings() ->
     result = derive_backends(factories.inventory(factories.group(), *entries), factories.GROUP)
     assert [b.name for b in result.backends] == ["one", "two"]
     assert [w.name for w in result.warnings] == ["one", "two"]
+
+
+# ─── remote_url: more messages in full, and trailing characters that are not dots ───
+
+
+def test_a_bad_percent_escape_is_quoted_as_its_three_characters() -> None:
+    assert _reason("https://mcp.example.com/x%zzy") == (
+        'remote URL is invalid: "%zz" in the path is not a percent-escape; write a literal "%" '
+        'as "%25"'
+    )
+
+
+def test_a_non_ascii_host_is_refused_in_full() -> None:
+    assert _reason("https://bücher.example/mcp") == (
+        'remote URL host is not allowed: host "b\\u00fccher.example" has non-ASCII characters, '
+        "which HTTP clients map to other names (IDNA) before resolving, so it may name an "
+        "internal host; write it in ASCII, an international name in its xn-- punycode form"
+    )
+
+
+def test_a_url_without_an_authority_has_no_host() -> None:
+    assert _reason("http:mcp.example.com/x") == "remote URL must have a valid host"
+
+
+def test_only_trailing_dots_are_dropped_from_a_host() -> None:
+    assert check_remote_url("https://metadata.googX/mcp") is None
+    assert _reason("http://LOCALHOSTX/") == (
+        'remote URL host is not allowed: hostname "LOCALHOSTX" is a single label, which only '
+        "the pod's DNS search path resolves, to an in-cluster name; if the entry is meant to "
+        "reach a private or in-cluster endpoint, set allowPrivateEndpoint: true on it"
+    )
+
+
+def test_a_dns_subdomain_may_have_253_characters() -> None:
+    name = ".".join(["a" * 63] * 3) + "." + "a" * 61
+    assert (len(name), naming.is_dns_subdomain(name)) == (253, True)
+    assert naming.is_dns_subdomain(name + "a") is False
+
+
+def test_the_config_validator_joins_its_problems_in_full() -> None:
+    document = {
+        "name": "n",
+        "groupRef": "g",
+        "incomingAuth": {"type": "anonymous"},
+        "outgoingAuth": {"source": "x"},
+        "backends": [{"name": "b", "url": "ftp://x", "transport": "sse"}],
+    }
+    with pytest.raises(ConfigValidationError) as caught:
+        validate_config(document)
+    assert str(caught.value) == (
+        "generated vMCP config is invalid: outgoingAuth.source must be inline or discovered, "
+        "got 'x'; backends[0].url must start with http:// or https://"
+    )
