@@ -184,3 +184,13 @@ def copy_program(target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for item in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / item, target / item)
+
+
+def listed(kube: Any, resource: Any, namespace: str | None = None) -> list[Any]:
+    """The objects of `resource`, retried as discovery retries (a 429 while a new CRD's storage
+    is still initialising must not fail a test that merely lists it)."""
+    from vmcp_components.kube.discovery import retrying
+
+    if namespace is None:
+        return retrying(lambda: list(kube.list(resource)))
+    return retrying(lambda: list(kube.list(resource, namespace=namespace)))

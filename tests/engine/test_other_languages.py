@@ -37,9 +37,8 @@ from pulumi import automation as auto
 
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, RESOURCES, example_objects, seed
-from tests.engine.harness import ENGINE, ROOT, Engine, EngineProject
+from tests.engine.harness import ENGINE, ROOT, Engine, EngineProject, listed
 from vmcp_components.component.schema import provider_version
-from vmcp_components.kube.discovery import retrying
 
 pytestmark = pytest.mark.engine
 
@@ -69,18 +68,12 @@ def _seeded(cluster: Cluster, namespace: str) -> Client:
     return client
 
 
-def _listed(kube: Client, resource: Any, namespace: str) -> list[Any]:
-    """The objects of `resource`, retried while the API server answers 429 (a CRD's storage
-    still initialising) as discovery is."""
-    return retrying(lambda: list(kube.list(resource, namespace=namespace)))
-
-
 def _objects(kube: Client, namespace: str) -> dict[tuple[str, Any], Any]:
     """(kind, name) -> resourceVersion of every object a dump of the namespace lists."""
     return {
         (resource.__name__, obj.metadata.name): obj.metadata.resourceVersion
         for resource in DUMPED
-        for obj in _listed(kube, resource, namespace)
+        for obj in listed(kube, resource, namespace)
     }
 
 
@@ -89,7 +82,7 @@ def _render(kube: Client, namespace: str, tmp_path: Path) -> tuple[dict[Any, Any
     items = [
         obj.to_dict()
         for resource in DUMPED
-        for obj in _listed(kube, resource, namespace)
+        for obj in listed(kube, resource, namespace)
         if (resource.__name__, obj.metadata.name) not in PLATFORM_MEMBERS
     ]
     snapshot, status = tmp_path / "dump.yaml", tmp_path / "status.json"

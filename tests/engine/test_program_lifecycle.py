@@ -37,7 +37,7 @@ from tests import clock
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.engine.conftest import cluster_config, fail
-from tests.engine.harness import EngineProject
+from tests.engine.harness import EngineProject, listed
 from vmcp_components.component.virtual_mcp_server import COMPONENT_TYPE
 
 pytestmark = pytest.mark.engine
@@ -110,7 +110,7 @@ def _config(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
 
 
 def _dump(kube: Client) -> str:
-    items = [obj.to_dict() for resource in DUMPED for obj in kube.list(resource, namespace=NS)]
+    items = [obj.to_dict() for resource in DUMPED for obj in listed(kube, resource, NS)]
     return yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items})
 
 
@@ -156,7 +156,7 @@ def _versions(kube: Client) -> dict[tuple[str, str], str]:
     controllers keep writing their status)."""
     versions = {}
     for resource in (*DECLARED.values(), *DUMPED):
-        for obj in kube.list(resource, namespace=NS):
+        for obj in listed(kube, resource, NS):
             meta = obj.metadata
             mark = meta.generation if resource is Deployment else meta.resourceVersion
             versions[(resource.__name__, meta.name)] = str(mark)
@@ -304,6 +304,8 @@ def test_strict_stack_with_a_bad_member_fails_and_changes_nothing(
     finally:
         program.write_config(STACK, _config(cluster))
     assert "strict mode" in run.text
+    assert "Traceback" not in run.text  # a RunError: the engine prints the message alone
+    assert "unhandled exception" not in run.text
     assert (
         'MCPServerEntry "cloud-metadata": remote URL host is not allowed: IP address '
         "169.254.169.254 falls within blocked range 169.254.0.0/16" in run.text
@@ -342,6 +344,8 @@ def test_zero_usable_backends_fails_and_changes_nothing(
     finally:
         program.write_config(STACK, _config(cluster))
     assert "static mode requires at least one backend" in run.text
+    assert "Traceback" not in run.text
+    assert "unhandled exception" not in run.text
     assert "broken-team" in run.text
     assert _versions(kube) == before
 
@@ -376,12 +380,12 @@ def test_secret_values_appear_nowhere(program: EngineProject, stack: auto.Stack)
 def test_destroy_removes_only_the_declared_objects(
     program: EngineProject, stack: auto.Stack, kube: Client
 ):
-    toolhive = {(r.__name__, o.metadata.name) for r in RESOURCES.values() for o in kube.list(r)}
+    toolhive = {(r.__name__, o.metadata.name) for r in RESOURCES.values() for o in listed(kube, r)}
     program.run("destroy", stack)
     for kind, resource in DECLARED.items():
         names = {obj.metadata.name for obj in kube.list(resource, namespace=NS)}
         assert not names & {NAME, f"{NAME}-vmcp", f"{NAME}-vmcp-config", f"vmcp-{NAME}"}, kind
-    assert {(r.__name__, o.metadata.name) for r in RESOURCES.values() for o in kube.list(r)} == (
+    assert {(r.__name__, o.metadata.name) for r in RESOURCES.values() for o in listed(kube, r)} == (
         toolhive
     )
     assert kube.get(ConfigMap, "partner-ca", namespace=NS)
