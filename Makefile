@@ -56,9 +56,11 @@ bench: setup
 	$(PY) bench/component_bench.py
 
 engine-bench: setup
+	$(UV) sync --frozen --compile-bytecode --group bench
 	scripts/test-cluster build
 	scripts/pulumi-engine build
-	$(PY) bench/engine_bench.py --floor
+	$(PY) bench/engine_bench.py --sizes 10 --floor --repeat 3 --profile
+	$(PY) bench/engine_bench.py --sizes 100,300,1000 --floor
 
 # Mutation testing of the core (mutmut 3; slow, not in CI): tests/mutation/README.md.
 mutation: setup

@@ -16,11 +16,16 @@ program and the provider, and the state file size. `up` is also shown without th
 have. No assertions.
 
     .venv/bin/python bench/engine_bench.py [--sizes 10,100,300,1000] [--floor] [--repeat 3]
-                                           [--skip-checkpoints]
+                                           [--skip-checkpoints] [--profile]
 
 `--skip-checkpoints` runs every program with `PULUMI_SKIP_CHECKPOINTS=true`: the engine then
 writes the state once at the end instead of serialising all of it after every step, which is
 what makes large stacks quadratic (see the README's "Large groups").
+
+`--profile` then runs, per size, one more first preview and no-change preview of the program
+(and of the lean floor) under py-spy (`bench/program_profile.py`) and prints where the
+program's time went, next to the engine's event timeline of the same run: when the first
+resource step, the first and last read, and the first and last child step happened.
 
 `--repeat` gives medians. A cold cluster/engine build happens first if the caches are empty.
 """
@@ -41,6 +46,8 @@ from typing import Any
 
 from lightkube import Client
 from lightkube.resources.core_v1 import Namespace
+from program_profile import ProgramProfile, print_buckets
+from pulumi import automation as auto
 from render_bench import GROUP, example_pem, synthetic_objects
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test tier's cluster + engine
@@ -176,6 +183,47 @@ def cycle(project: EngineProject, config: dict[str, Any], figures: Figures) -> N
     project.runs.clear()
 
 
+def timeline(run: Run, started: float) -> dict[str, float]:
+    """Seconds from the step's start to the engine's milestones, from its events' arrivals."""
+    marks: dict[str, float] = {}
+    for event, at in zip(run.events, run.arrivals, strict=True):
+        pre, done = event.resource_pre_event, event.res_outputs_event
+        meta = pre.metadata if pre else done.metadata if done else None
+        if meta is None:
+            continue
+        is_read = meta.op in (auto.OpType.READ, auto.OpType.READ_REPLACEMENT)
+        kind = "read" if is_read else "stack" if meta.type == "pulumi:pulumi:Stack" else "child"
+        if kind == "child" and not meta.type.startswith("kubernetes:"):
+            continue
+        edge = "done" if done else "start"
+        marks.setdefault(f"first {kind} {edge}", at - started)
+        marks[f"last {kind} {edge}"] = at - started
+    marks["end"] = (run.arrivals[-1] if run.arrivals else started) - started
+    return marks
+
+
+def profiled(project: EngineProject, config: dict[str, Any], label: str, work: Path) -> None:
+    """A first preview and, after `up`, a no-change preview of `project`, each under py-spy."""
+    stack = project.stack("profile", config)
+    profile_step(project, stack, label, "preview", work)
+    project.run("up", stack)
+    profile_step(project, stack, label, "preview (no change)", work)
+    project.run("destroy", stack)
+    project.runs.clear()
+
+
+def profile_step(
+    project: EngineProject, stack: auto.Stack, label: str, step: str, work: Path
+) -> None:
+    spy = ProgramProfile(work / f"{label}-{step}.raw".replace(" ", "-"))
+    started = time.monotonic()
+    with spy:
+        run, _ = project.run("preview", stack, expect_no_changes=step != "preview")
+    print_buckets(f"{label}, {step}, {time.monotonic() - started:.2f} s in all", spy.buckets())
+    marks = ", ".join(f"{name} {at:.2f}" for name, at in timeline(run, started).items())
+    print(f"{'':>19} engine events (s after the start): {marks}")
+
+
 def report(label: str, count: int, figures: Figures) -> dict[str, float]:
     medians = {step: statistics.median(figures.seconds[step]) for step in STEPS}
     print(f"{label:>10} {count:>5}:")
@@ -204,6 +252,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--floor", action="store_true", help="also run the floor programs")
     parser.add_argument("--skip-checkpoints", action="store_true", help="PULUMI_SKIP_CHECKPOINTS")
+    parser.add_argument("--profile", action="store_true", help="py-spy and the event timeline")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
 
@@ -241,6 +290,9 @@ def main() -> None:
             for label, base in zip(labels[1:], medians[1:], strict=True):
                 ratios = ", ".join(f"{step} {medians[0][step] / base[step]:.2f}x" for step in STEPS)
                 print(f"{'':>17} ratio program/{label}: {ratios}")
+            for (project, config), label in zip(runs, labels, strict=True):
+                if options.profile and label != "floor":
+                    profiled(project, config, label, work)
             raw = {label: found.seconds for label, found in zip(labels, figures, strict=True)}
             print(json.dumps({"members": count, **raw}))
     finally:
