@@ -17,7 +17,6 @@ import pulumi
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.render import Rendering
 from vmcp_components.errors import VmcpError
-from vmcp_components.preflight.runner import preflight
 
 
 def preflighted(
@@ -30,6 +29,9 @@ def preflighted(
     """`rendering`, once its backends are probed; `fail(message)` is raised under `strict`."""
 
     async def value() -> Any:
+        # Here, not at the top: the MCP client stack costs every run that never probes 0.3 s.
+        from vmcp_components.preflight.runner import preflight  # noqa: PLC0415
+
         if not await rendering.is_known():
             return None
         rendered, objects = await rendering.future(), await inventory.future()
