@@ -221,6 +221,27 @@ def test_a_second_preview_and_up_change_nothing(program: EngineProject, stack: a
     assert run.changes() == []
 
 
+def test_typed_and_plain_children_are_the_same_resources(program: EngineProject, stack: auto.Stack):
+    """The program declares plain children, a platform stack the typed classes: either way the
+    engine sees the same resources, so switching (an upgrade from a typed release, or a stack
+    that moves into a platform program) changes nothing, in both directions."""
+    main = program.path / "__main__.py"
+    plain = main.read_text()
+    main.write_text(
+        "from vmcp_components.component.program import main\n\nmain(typed_children=True)\n"
+    )
+    try:
+        for operation in ("preview", "up"):
+            run, _ = program.run(operation, stack, expect_no_changes=True)
+            assert run.changes() == []
+        types = {r["type"] for r in program.resources(STACK) if r["type"].startswith("kubernetes:")}
+        assert "kubernetes:apps/v1:Deployment" in types
+    finally:
+        main.write_text(plain)
+    run, _ = program.run("preview", stack, expect_no_changes=True)
+    assert run.changes() == []
+
+
 def test_a_new_ca_entry_updates_the_config_and_rolls_out(
     program: EngineProject, stack: auto.Stack, kube: Client, tmp_path: Path
 ):

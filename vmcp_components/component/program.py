@@ -78,8 +78,12 @@ def _default_kubeconfig() -> str:
     return os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
 
 
-def main() -> VirtualMCPServer:
-    """The program: one provider and the component on the same cluster, and the outputs."""
+def main(*, typed_children: bool = False) -> VirtualMCPServer:
+    """The program: one provider and the component on the same cluster, and the outputs.
+
+    No child is exposed here, so they are plain resources (see `component.children`) unless
+    `typed_children` asks for pulumi_kubernetes' classes, which declare the same resources.
+    """
     project = pulumi.get_project()
     settings = load_stack_settings(project)
     kubeconfig = _kubeconfig(project, settings)
@@ -99,6 +103,7 @@ def main() -> VirtualMCPServer:
             "context": settings.context,
         },
         pulumi.ResourceOptions(provider=provider),
+        typed_children=typed_children,
     )
     for output in STACK_OUTPUTS:
         pulumi.export(output, getattr(vmcp, snake_case(output)))

@@ -76,7 +76,7 @@ class ObjectRead:
         # The SDK makes an Output attribute for each property named here, inputs or not.
         properties = {**dict.fromkeys(_sections(kind)), **identity}
         resource = pulumi.CustomResource(
-            f"kubernetes:{_type_module(api_version)}:{kind}", resource_name, properties, opts
+            f"kubernetes:{type_module(api_version)}:{kind}", resource_name, properties, opts
         )
         return cls(resource, api_version, kind)
 
@@ -168,6 +168,6 @@ def read_all(
     return pulumi.Output(resources(), value(), known(), secret())
 
 
-def _type_module(api_version: str) -> str:
+def type_module(api_version: str) -> str:
     """The provider's type-token module: `core/v1` for the core group, else `group/version`."""
     return api_version if "/" in api_version else f"core/{api_version}"

@@ -14,13 +14,14 @@ construction, the refusal (`refusals.ComponentError`) comes before the component
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.resource import DependencyResource
 
+from vmcp_components.component.children import Declare, plain_child, typed_child
 from vmcp_components.component.outputs import derived, detached, joined
 from vmcp_components.component.preflight_step import preflighted
 from vmcp_components.component.reads import ReadRequest, read_all
@@ -34,7 +35,6 @@ from vmcp_components.core.backends.read_plan import (
 )
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
 from vmcp_components.core.cluster.kinds import api_version_of
-from vmcp_components.core.naming import snake_case
 from vmcp_components.core.output.manifests import wants_pod_disruption_budget
 from vmcp_components.core.render import Rendering, render
 from vmcp_components.core.settings.args import (
@@ -55,15 +55,10 @@ INPUT_KEYS = ("namespace", "group", "entries")
 class VirtualMCPServer(pulumi.ComponentResource):
     """vMCP in static mode for one MCPGroup: ConfigMap, Deployment, RBAC and Service."""
 
-    config_map: k8s.core.v1.ConfigMap
-    deployment: k8s.apps.v1.Deployment
-    service: k8s.core.v1.Service
-    service_account: k8s.core.v1.ServiceAccount | None
-    """None when the vMCP runs as an existing service account (`serviceAccount`)."""
-    role: k8s.rbac.v1.Role | None
-    role_binding: k8s.rbac.v1.RoleBinding | None
-    pod_disruption_budget: k8s.policy.v1.PodDisruptionBudget | None
-    """Declared when replicas > 1 (unless turned off) or when `podDisruptionBudget` asks for it."""
+    # The children are the attributes `config_map`, `deployment`, `service`, `service_account`,
+    # `role` and `role_binding` (None when the vMCP runs as an existing `serviceAccount`) and
+    # `pod_disruption_budget` (None unless replicas > 1 or `podDisruptionBudget` asks for it),
+    # each of its pulumi_kubernetes class, annotated in `_declare_children` (see why there).
 
     discovered_backends: pulumi.Output[list[dict[str, Any]]]
     """Backends written to config.yaml: name, kind, type, url, transport, status, authType, ..."""
@@ -87,11 +82,14 @@ class VirtualMCPServer(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         discovery: Discovery | None = None,
+        typed_children: bool = True,
     ) -> None:
         """Declare the vMCP for `args`, rendered once its inputs are known.
 
         `args` is the model, or a mapping whose `namespace`, `group`, `entries`, `kubeconfig`
         and `context` may be `pulumi.Input`s; `discovery` replaces the lightkube discovery.
+        With `typed_children=False` the children are plain `pulumi.CustomResource`s of the
+        same types and inputs (the same state), which the program uses (see `children`).
         """
         # Every refusal that can be made now is made before the component is registered, so a
         # refused component leaves nothing in the state.
@@ -109,7 +107,7 @@ class VirtualMCPServer(pulumi.ComponentResource):
         self._plan = self._checked_plan(settings, cluster)
         super().__init__(COMPONENT_TYPE, name, None, opts)
         rendering = self._rendering(name, settings, cluster, opts)
-        self._declare_children(name, rendering)
+        self._declare_children(name, rendering, typed_child if typed_children else plain_child)
 
         status = derived(rendering, lambda r: r.status)
         self.discovered_backends = derived(status, lambda s: s["discoveredBackends"])
@@ -117,8 +115,8 @@ class VirtualMCPServer(pulumi.ComponentResource):
         self.skipped_backends = derived(status, lambda s: s["skippedBackends"])
         self.config_checksum = derived(status, lambda s: s["configChecksum"])
         self.url = derived(joined([self.service.id, status]), lambda v: str(v[1]["url"]))
-        self.config_map_name = self.config_map.metadata.apply(lambda m: m.name or "")
-        self.deployment_name = self.deployment.metadata.apply(lambda m: m.name or "")
+        self.config_map_name = self.config_map.metadata.apply(_name)
+        self.deployment_name = self.deployment.metadata.apply(_name)
         # Not `discoveredBackends`: one row per backend, and the engine re-serialises the whole
         # state after every step, so with the program's stack output it would be paid twice.
         self.register_outputs(
@@ -267,52 +265,49 @@ class VirtualMCPServer(pulumi.ComponentResource):
     def _error(self, message: str) -> pulumi.RunError:
         return pulumi.RunError(f"VirtualMCPServer {self._vmcp_name}: {message}")
 
-    def _declare_children(self, name: str, rendering: pulumi.Output[Rendering]) -> None:
+    def _declare_children(
+        self, name: str, rendering: pulumi.Output[Rendering], declare_child: Declare
+    ) -> None:
         """The rendered objects, one resource each, named `<name>-<role>` and parented here."""
 
         def declare(
             kind: str,
             suffix: str,
-            factory: Callable[..., Any],
             keys: Sequence[str],
             depends_on: Sequence[pulumi.Resource | None] = (),
         ) -> Any:
             inputs = {
-                snake_case(key): derived(rendering, lambda r, k=key: r.object(kind)[k])
+                key: derived(rendering, lambda r, k=key: r.object(kind)[k])
                 for key in ("metadata", *keys)
             }
             opts = pulumi.ResourceOptions(
                 parent=self, depends_on=[d for d in depends_on if d is not None]
             )
-            return factory(f"{name}-{suffix}", opts=opts, **inputs)
+            return declare_child(kind, f"{name}-{suffix}", inputs, opts)
 
-        self.service_account = self.role = self.role_binding = None
+        # Annotated here, not in the class body: the SDK evaluates the class's annotations when
+        # the component registers, which would import pulumi_kubernetes' typed modules (0.7 s)
+        # in every run, also where the children are plain (`typed_children=False`).
+        self.service_account: k8s.core.v1.ServiceAccount | None = None
+        self.role: k8s.rbac.v1.Role | None = None
+        self.role_binding: k8s.rbac.v1.RoleBinding | None = None
         if self._shape.service_account is None:
-            self.service_account = declare(
-                "ServiceAccount", "service-account", k8s.core.v1.ServiceAccount, []
-            )
-            self.role = declare("Role", "role", k8s.rbac.v1.Role, ["rules"])
+            self.service_account = declare("ServiceAccount", "service-account", [])
+            self.role = declare("Role", "role", ["rules"])
             self.role_binding = declare(
                 "RoleBinding",
                 "role-binding",
-                k8s.rbac.v1.RoleBinding,
                 ["roleRef", "subjects"],
                 depends_on=[self.role, self.service_account],
             )
-        self.config_map = declare("ConfigMap", "config", k8s.core.v1.ConfigMap, ["data"])
-        self.deployment = declare(
-            "Deployment",
-            "deployment",
-            k8s.apps.v1.Deployment,
-            ["spec"],
-            depends_on=[self.config_map, self.role_binding],
+        self.config_map: k8s.core.v1.ConfigMap = declare("ConfigMap", "config", ["data"])
+        self.deployment: k8s.apps.v1.Deployment = declare(
+            "Deployment", "deployment", ["spec"], depends_on=[self.config_map, self.role_binding]
         )
-        self.service = declare("Service", "service", k8s.core.v1.Service, ["spec"])
-        self.pod_disruption_budget = None
+        self.service: k8s.core.v1.Service = declare("Service", "service", ["spec"])
+        self.pod_disruption_budget: k8s.policy.v1.PodDisruptionBudget | None = None
         if wants_pod_disruption_budget(self._shape):
-            self.pod_disruption_budget = declare(
-                "PodDisruptionBudget", "pdb", k8s.policy.v1.PodDisruptionBudget, ["spec"]
-            )
+            self.pod_disruption_budget = declare("PodDisruptionBudget", "pdb", ["spec"])
 
 
 def _split_args(
@@ -369,6 +364,11 @@ def _cluster_discovery(cluster: Mapping[str, Any]) -> ClusterDiscovery:
     return ClusterDiscovery(
         kubeconfig=config.get("kubeconfig"), context=cluster.get("context") or config.get("context")
     )
+
+
+def _name(metadata: Mapping[str, Any]) -> str:
+    """`metadata.name` of a typed child's metadata (a dict too) or of a plain child's."""
+    return str(metadata.get("name") or "")
 
 
 def _unknown() -> pulumi.Output[Any]:

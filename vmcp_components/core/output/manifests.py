@@ -25,6 +25,18 @@ from vmcp_components.core.output.pod_template import (
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
 from vmcp_components.errors import VmcpError
 
+_RBAC = "rbac.authorization.k8s.io/v1"
+API_VERSIONS: Mapping[str, str] = {
+    "ServiceAccount": "v1",
+    "Role": _RBAC,
+    "RoleBinding": _RBAC,
+    "ConfigMap": "v1",
+    "Deployment": "apps/v1",
+    "Service": "v1",
+    "PodDisruptionBudget": "policy/v1",
+}
+"""The apiVersion of each kind rendered here (the component's children)."""
+
 # Env the operator always sets (EnsureRequiredEnvVars); /tmp is inside the container.
 REQUIRED_ENV = (
     ("XDG_CONFIG_HOME", "/tmp"),
@@ -103,7 +115,7 @@ def config_map(
     labels = _merged(naming.config_labels(name), extra_labels)
     checksum = content_checksum(data, labels)
     return {
-        "apiVersion": "v1",
+        "apiVersion": API_VERSIONS["ConfigMap"],
         "kind": "ConfigMap",
         "metadata": _meta(
             naming.config_map_name(name), namespace, labels, {naming.CHECKSUM_ANNOTATION: checksum}
@@ -285,7 +297,7 @@ def deployment(
         spec["template"] = apply_pod_template_spec(spec["template"], patch)
         annotations[PODTEMPLATESPEC_HASH_ANNOTATION] = pod_template_spec_hash(patch)
     return {
-        "apiVersion": "apps/v1",
+        "apiVersion": API_VERSIONS["Deployment"],
         "kind": "Deployment",
         "metadata": _meta(name, args.namespace, labels, annotations),
         "spec": spec,
@@ -297,7 +309,7 @@ def service(name: str, args: VirtualMCPServerArgs) -> dict[str, Any]:
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
     return {
-        "apiVersion": "v1",
+        "apiVersion": API_VERSIONS["Service"],
         "kind": "Service",
         "metadata": _meta(
             naming.service_name(name), args.namespace, labels, args.service_annotations
@@ -324,7 +336,7 @@ def pod_disruption_budget(name: str, args: VirtualMCPServerArgs) -> dict[str, An
     settings = args.pod_disruption_budget
     bound = settings.bound() if settings else {"maxUnavailable": 1}
     return {
-        "apiVersion": "policy/v1",
+        "apiVersion": API_VERSIONS["PodDisruptionBudget"],
         "kind": "PodDisruptionBudget",
         "metadata": _meta(
             naming.pod_disruption_budget_name(name),
@@ -342,12 +354,12 @@ def rbac(name: str, args: VirtualMCPServerArgs) -> list[dict[str, Any]]:
     labels = common_labels(name, args)
     return [
         {
-            "apiVersion": "v1",
+            "apiVersion": API_VERSIONS["ServiceAccount"],
             "kind": "ServiceAccount",
             "metadata": _meta(account, namespace, labels, args.service_account_annotations),
         },
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": API_VERSIONS["Role"],
             "kind": "Role",
             "metadata": _meta(account, namespace, labels),
             "rules": [
@@ -359,7 +371,7 @@ def rbac(name: str, args: VirtualMCPServerArgs) -> list[dict[str, Any]]:
             ],
         },
         {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "apiVersion": API_VERSIONS["RoleBinding"],
             "kind": "RoleBinding",
             "metadata": _meta(account, namespace, labels),
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": account},
