@@ -3,7 +3,7 @@
 Checks: the bytes are always the pure-Python emitter's, also where libyaml's emitter writes
 other bytes (so the configChecksum cannot depend on how PyYAML was built); multi-line strings
 become `|` blocks; shared objects are written out in full (no anchors/aliases); strings that
-look like other types round-trip as strings.
+look like other types round-trip as strings; the config's dump cache changes no byte.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vmcp_components.core.output import yaml_text
+from vmcp_components.core.output.vmcp_config import dump_config
 
 AWKWARD = {
     "plain": "value",
@@ -104,3 +107,28 @@ def test_shared_objects_are_written_without_aliases() -> None:
 
 def test_key_order_is_kept() -> None:
     assert yaml_text.dump({"b": 1, "a": 2}) == "b: 1\na: 2\n"
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.dictionaries(st.text(), JSON_VALUES, max_size=5))
+def test_the_config_dump_cache_is_transparent(document: dict[str, Any]) -> None:
+    """`dump_config` keeps its last texts keyed by the document's JSON: what it returns, first
+    or from the cache, is always what the emitter writes for that very document."""
+    expected = yaml_text.dump(document)
+    assert dump_config(document) == expected
+    assert dump_config(document) == expected
+
+
+def test_documents_equal_in_python_but_not_in_yaml_get_their_own_text():
+    # 1 == True == 1.0 and key order does not count for ==; all of them count in the YAML.
+    variants = [{"a": 1, "b": 2}, {"a": True, "b": 2}, {"a": 1.0, "b": 2}, {"b": 2, "a": 1}]
+    texts = [dump_config(variant) for variant in variants]
+    assert texts == [yaml_text.dump(variant) for variant in variants]
+    assert len(set(texts)) == len(variants)
