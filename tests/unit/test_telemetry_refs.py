@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.factories import toolhive_object as _toolhive
 from tests.unit.helpers import config_of, env_by_name, render_checked
 from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.backends.read_plan import plan_reads
@@ -23,22 +24,11 @@ from vmcp_components.core.output.vmcp_config import dump_config
 from vmcp_components.core.render import render
 from vmcp_components.core.settings.args import ArgsError, parse_args
 from vmcp_components.errors import VmcpError
+from vmcp_components.watch.cache import Cache
 
 Raw = dict[str, Any]
 NS = factories.NAMESPACE
 SECRET_VALUE = "c3VwZXItc2VjcmV0"  # what the Secret holds: must appear nowhere
-
-
-def _toolhive(kind: str, name: str, spec: Raw, status: Raw | None = None) -> Raw:
-    obj: Raw = {
-        "apiVersion": "toolhive.stacklok.dev/v1beta1",
-        "kind": kind,
-        "metadata": {"name": name, "namespace": NS},
-        "spec": spec,
-    }
-    if status is not None:
-        obj["status"] = status
-    return obj
 
 
 OTEL: Raw = {
@@ -94,16 +84,7 @@ def test_a_telemetry_config_is_written_as_the_operator_writes_it() -> None:
         "customAttributes": {"team": "platform"},
         "useLegacyAttributes": True,
     }
-    assert list(document) == [
-        "name",
-        "groupRef",
-        "backends",
-        "incomingAuth",
-        "outgoingAuth",
-        "aggregation",
-        "operational",
-        "telemetry",
-    ]
+    assert list(document)[-2:] == ["operational", "telemetry"]  # vmcp's Config field order
     env = env_by_name(rendering)
     assert env["OTEL_RESOURCE_ATTRIBUTES"] == {
         "name": "OTEL_RESOURCE_ATTRIBUTES",
@@ -388,3 +369,23 @@ def test_the_output_is_deterministic() -> None:
     again = render(factories.inventory(*reversed(objects)), "eng-tools", args)
     assert first.objects == again.objects
     assert dump_config(config_of(first)) == dump_config(config_of(again))
+
+
+def test_the_watch_follows_the_referenced_objects_and_their_secrets() -> None:
+    cache = Cache(
+        factories.args(
+            telemetryConfigRef={"name": "shared-otel"}, compositeToolRefs=[{"name": "lookup-def"}]
+        )
+    )
+    for obj in (*_with_telemetry(), _definition()):
+        cache.apply(obj["kind"], "ADDED", obj)
+    assert cache.apply("MCPTelemetryConfig", "MODIFIED", _telemetry()).relevant
+    assert cache.apply("VirtualMCPCompositeToolDefinition", "MODIFIED", _definition()).relevant
+    other = _toolhive("VirtualMCPCompositeToolDefinition", "other-def", TOOL)
+    assert not cache.apply("VirtualMCPCompositeToolDefinition", "ADDED", other).relevant
+    held = cache.inventory().secret_keys
+    assert held["otel-auth"] == frozenset({"api-key"})  # key names only
+    assert SECRET_VALUE not in repr(held)
+    gone = factories.secret("otel-auth", {"api-key": "x"})
+    assert cache.apply("Secret", "DELETED", gone).relevant
+    assert cache.apply("ConfigMap", "DELETED", factories.config_map("otel-ca", {})).relevant

@@ -34,8 +34,9 @@ from vmcp_components.core.cluster.kinds import (
     MEMBER_KINDS,
     SECRET,
 )
-from vmcp_components.core.cluster.models import Malformed
 from vmcp_components.core.cluster.references import references
+from vmcp_components.core.cluster.shared_configs import MCPOIDCConfig
+from vmcp_components.core.cluster.telemetry_config import MCPTelemetryConfig
 from vmcp_components.errors import VmcpError
 
 
@@ -131,18 +132,17 @@ def objects_in_use(
     config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
     config_maps.update(incoming.config_maps)
     secrets = {key.secret for use in uses for key in use.secret_keys}
-    for name in incoming.oidc_configs:
-        oidc = inventory.get(MCP_OIDC_CONFIG, name)
-        if oidc is not None and not isinstance(oidc, Malformed):
-            secret_uses, volume = oidc_uses(oidc)
-            secrets.update(use.secret for use in secret_uses)
-            config_maps.update([volume.config_map] if volume else [])
-    for name in incoming.telemetry_configs:
-        telemetry = inventory.get(MCP_TELEMETRY_CONFIG, name)
-        if telemetry is not None and not isinstance(telemetry, Malformed):
-            secret_uses, volume = telemetry_uses(telemetry)
-            secrets.update(use.secret for use in secret_uses)
-            config_maps.update([volume.config_map] if volume else [])
+    shared: list[object] = [inventory.get(MCP_OIDC_CONFIG, n) for n in incoming.oidc_configs]
+    shared += [inventory.get(MCP_TELEMETRY_CONFIG, n) for n in incoming.telemetry_configs]
+    for config in shared:  # missing or malformed ones: the render says what is wrong
+        if isinstance(config, MCPOIDCConfig):
+            secret_uses, volume = oidc_uses(config)
+        elif isinstance(config, MCPTelemetryConfig):
+            secret_uses, volume = telemetry_uses(config)
+        else:
+            continue
+        secrets.update(use.secret for use in secret_uses)
+        config_maps.update([volume.config_map] if volume else [])
     return [name for name, _ in found], config_maps, secrets
 
 
