@@ -259,6 +259,15 @@ def header_injection(name: str, *, header: str, secret: str, key: str) -> Raw:
     )
 
 
+def toolhive_object(kind: str, name: str, spec: Raw, status: Raw | None = None) -> Raw:
+    """Any ToolHive object of the default namespace (a config or definition the spec names)."""
+    obj: Raw = {"apiVersion": API_VERSION, "kind": kind, "metadata": _meta(name, NAMESPACE)}
+    obj["spec"] = spec
+    if status is not None:
+        obj["status"] = status
+    return obj
+
+
 def config_map(name: str, data: dict[str, str], *, namespace: str | None = NAMESPACE) -> Raw:
     return {
         "apiVersion": "v1",

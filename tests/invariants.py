@@ -53,6 +53,10 @@ PATH_SEGMENT_KINDS = {"Role", "RoleBinding"}
 VMCP_CONTAINER = "vmcp"
 HEADER_MANIFEST_PREFIX = "TOOLHIVE_HEADER_FORWARD_"
 HEADER_SECRET_PREFIX = "TOOLHIVE_SECRET_"
+OTEL_HEADER_PREFIX = "TOOLHIVE_OTEL_HEADER_"
+"""The operator's env var per sensitive OTLP header of a referenced MCPTelemetryConfig. vmcp
+v0.63.0 reads none of them (nothing in ToolHive does), but the operator sets them and this
+product matches it: allowed unread only next to a `telemetry` section."""
 SECRETS_PROVIDER = ("TOOLHIVE_SECRETS_PROVIDER", "environment")
 CONFIG_ARG = "--config="
 
@@ -283,6 +287,8 @@ def _vmcp_reads(
         )
     for name in sorted(needed):
         report.need(name in env, f"{where}: env var {name} is read by vmcp but not set")
+    if config.get("telemetry") is not None:
+        needed.update(name for name in env if name.startswith(OTEL_HEADER_PREFIX))
     for name, item in env.items():
         if "valueFrom" in item:
             report.need(

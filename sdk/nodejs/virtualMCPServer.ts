@@ -75,6 +75,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["aggregation"] = args?.aggregation;
             resourceInputs["audit"] = args?.audit;
             resourceInputs["codeMode"] = args?.codeMode;
+            resourceInputs["compositeToolRefs"] = args?.compositeToolRefs;
             resourceInputs["compositeTools"] = args?.compositeTools;
             resourceInputs["context"] = args?.context;
             resourceInputs["entries"] = args?.entries;
@@ -106,6 +107,8 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["serviceType"] = args?.serviceType;
             resourceInputs["sessionAffinity"] = args?.sessionAffinity;
             resourceInputs["strict"] = args?.strict;
+            resourceInputs["telemetry"] = args?.telemetry;
+            resourceInputs["telemetryConfigRef"] = args?.telemetryConfigRef;
             resourceInputs["tolerations"] = args?.tolerations;
             resourceInputs["topologySpreadConstraints"] = args?.topologySpreadConstraints;
             resourceInputs["backendCount"] = undefined /*out*/;
@@ -149,6 +152,10 @@ export interface VirtualMCPServerArgs {
      * vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
      */
     codeMode?: inputs.CodeModeArgs;
+    /**
+     * VirtualMCPCompositeToolDefinitions of the namespace, appended to `compositeTools`.
+     */
+    compositeToolRefs?: inputs.CompositeToolRefArgs[];
     /**
      * vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
      */
@@ -278,6 +285,14 @@ export interface VirtualMCPServerArgs {
      * Fail the deployment when any group member is skipped (for production stacks).
      */
     strict?: boolean;
+    /**
+     * `config.telemetry`: accepted as the CRD does, not used (the operator ignores it too).
+     */
+    telemetry?: inputs.InlineTelemetryArgs;
+    /**
+     * An MCPTelemetryConfig of the namespace: config.yaml's `telemetry` (OTLP, Prometheus).
+     */
+    telemetryConfigRef?: inputs.TelemetryConfigRefArgs;
     /**
      * Pod `tolerations`.
      */

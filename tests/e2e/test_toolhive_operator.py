@@ -12,9 +12,11 @@ applied under the same names and read back the same way.
 It runs twice: a minimal spec, and `full`, which sets every spec field the component implements
 of issue 24 (compositeTools, audit, codeMode, metadata, passthroughHeaders, sessionAffinity,
 podTemplateSpec, incomingAuth.oidcConfigRef with an inline MCPOIDCConfig holding a client secret
-and a CA bundle, incomingAuth.authzConfig with inline Cedar policies); our config must also pass
-the real `vmcp validate` (which loads the OIDC section and checks its client-secret env var; no
-token is verified, so the stood-in JWKS fetcher below is never reached).
+and a CA bundle, incomingAuth.authzConfig with inline Cedar policies, telemetryConfigRef with an
+MCPTelemetryConfig holding a sensitive header Secret and an OTLP CA bundle, compositeToolRefs
+naming a VirtualMCPCompositeToolDefinition next to the inline compositeTools); our config must
+also pass the real `vmcp validate` (which loads the OIDC section and checks its client-secret
+env var; no token is verified, so the stood-in JWKS fetcher below is never reached).
 
 Every difference must be on `DELIBERATE` below: short, explicit, each one commented with why.
 Any other difference fails the test. For the first item the test also proves the point: the
@@ -114,6 +116,7 @@ FULL_SPEC: dict[str, Any] = {
             "groupClaimName": "groups",
         },
     },
+    "telemetryConfigRef": {"name": "shared-otel", "serviceName": "eng-gateway"},
     "sessionAffinity": "None",
     "passthroughHeaders": ["X-Tenant-Id", "x-request-id"],
     "podTemplateSpec": {
@@ -152,6 +155,7 @@ FULL_CONFIG: dict[str, Any] = {
             },
         }
     ],
+    "compositeToolRefs": [{"name": "lookup-def"}],
     "audit": {"enabled": True, "eventTypes": ["mcp_tool_call"]},
     "codeMode": {"enabled": True, "stepLimit": 500},
     "metadata": {"team": "platform", "env": "test"},
@@ -167,8 +171,29 @@ FULL_OBJECTS: list[dict[str, Any]] = [
      "stringData": {"client-secret": "not-a-real-secret"}},
     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "idp-ca"},
      "data": {"ca.crt": "placeholder"}},
+    {"apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "MCPTelemetryConfig",
+     "metadata": {"name": "shared-otel"},
+     "spec": {"openTelemetry": {
+         "enabled": True, "endpoint": "https://otel.example.com:4318",
+         "headers": {"x-tenant": "eng"},
+         "sensitiveHeaders": [{"name": "x-api-key",
+                               "secretKeyRef": {"name": "otel-auth", "key": "api-key"}}],
+         "resourceAttributes": {"team": "platform"},
+         "tracing": {"enabled": True, "samplingRate": "0.25"}, "metrics": {"enabled": True},
+         "caBundleRef": {"configMapRef": {"name": "otel-ca", "key": "ca.crt"}}},
+         "prometheus": {"enabled": True}}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "otel-auth"},
+     "stringData": {"api-key": "not-a-real-key"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "otel-ca"},
+     "data": {"ca.crt": "placeholder"}},
+    {"apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "VirtualMCPCompositeToolDefinition",
+     "metadata": {"name": "lookup-def"},
+     "spec": {"name": "lookup", "description": "one referenced step",
+              "steps": [{"id": "only", "tool": "context7_resolve",
+                         "arguments": {"q": "{{.params.q}}"}}]}},
 ]  # fmt: skip
-"""What `full`'s incomingAuth references, seeded next to the group."""
+"""What `full`'s incomingAuth, telemetryConfigRef and compositeToolRefs reference, seeded next
+to the group."""
 SPECS = {"minimal": ({}, {}), "full": (FULL_SPEC, FULL_CONFIG)}
 OPERATOR_INLINE_RULES = [
     {"apiGroups": ["toolhive.stacklok.dev"], "resources": ["virtualmcpservers"], "verbs": ["get"]},
@@ -331,6 +356,24 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return [] if ours == theirs else [f"{path}: ours {ours!r} != the operator's {theirs!r}"]
 
 
+def _check_full_reached_the_operator(
+    theirs: dict[str, dict[str, Any]], extra_config: dict[str, Any]
+) -> None:
+    """Each field of `full` is in what the operator wrote (so the comparison covers it)."""
+    written = yaml.safe_load(theirs["ConfigMap"]["data"]["config.yaml"])
+    assert set(extra_config) | {"passthroughHeaders", "telemetry"} <= set(written)
+    assert set(written["incomingAuth"]) == {"type", "oidc", "authz"}
+    assert written["incomingAuth"]["oidc"]["clientSecretEnv"] == "VMCP_OIDC_CLIENT_SECRET"
+    assert written["telemetry"]["serviceName"] == "eng-gateway"
+    assert [t["name"] for t in written["compositeTools"]] == ["fetch-twice", "lookup"]
+    assert theirs["Service"]["spec"]["sessionAffinity"] == "None"
+    pod = theirs["Deployment"]["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"pool": "mcp"}
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    header = env["TOOLHIVE_OTEL_HEADER_X_API_KEY"]["valueFrom"]["secretKeyRef"]
+    assert header == {"name": "otel-auth", "key": "api-key"}
+
+
 @pytest.mark.parametrize("spec_name", sorted(SPECS))
 def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa: PLR0917
     spec_name: str,
@@ -399,12 +442,8 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
     if extra_config:  # the spec reached the operator: each field is in what it wrote
-        written = yaml.safe_load(theirs["ConfigMap"]["data"]["config.yaml"])
-        assert set(extra_config) | {"passthroughHeaders"} <= set(written)
-        assert set(written["incomingAuth"]) == {"type", "oidc", "authz"}
-        assert written["incomingAuth"]["oidc"]["clientSecretEnv"] == "VMCP_OIDC_CLIENT_SECRET"
-        assert theirs["Service"]["spec"]["sessionAffinity"] == "None"
-        assert theirs["Deployment"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "mcp"}
+        _check_full_reached_the_operator(theirs, extra_config)
+        assert "not-a-real-key" not in str(ours) + str(rendering.status)
     differences = _differences(_normalize(ours, operator=False), _normalize(theirs, operator=True))
     assert not differences, "differences not on the allow-list:\n" + "\n".join(differences)
     entries = client.list(RESOURCES["MCPServerEntry"], namespace=namespace)

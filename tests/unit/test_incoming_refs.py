@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests import factories
+from tests.factories import toolhive_object as _toolhive
 from tests.unit.helpers import config_of, render_checked
 from vmcp_components.core.backends.incoming_auth import incoming_references
 from vmcp_components.core.backends.read_plan import plan_reads
@@ -23,18 +24,6 @@ Raw = dict[str, Any]
 NS = factories.NAMESPACE
 OIDC_REF = {"name": "corp-oidc", "audience": "vmcp-eng", "scopes": ["openid", "mcp"]}
 POLICY = 'permit(principal, action == Action::"call_tool", resource);'
-
-
-def _toolhive(kind: str, name: str, spec: Raw, status: Raw | None = None) -> Raw:
-    obj: Raw = {
-        "apiVersion": "toolhive.stacklok.dev/v1beta1",
-        "kind": kind,
-        "metadata": {"name": name, "namespace": NS},
-        "spec": spec,
-    }
-    if status is not None:
-        obj["status"] = status
-    return obj
 
 
 def _oidc_inline(**inline: Any) -> Raw:

@@ -20,8 +20,10 @@ from typing import Any
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import DISCOVERED, AuthStrategy, resolve_auth_config
 from vmcp_components.core.backends.backend import Backend, GroupBackends
+from vmcp_components.core.backends.composite_refs import resolve_composite_tools
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.incoming_auth import resolve_incoming_auth
+from vmcp_components.core.backends.telemetry import resolve_telemetry
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.cluster.snapshot import load_snapshot
@@ -213,12 +215,22 @@ def render(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
     incoming = resolve_incoming_auth(inventory, name, args)
+    telemetry = resolve_telemetry(inventory, name, args)
+    tools = resolve_composite_tools(inventory, args)
     result = derive_backends(
         inventory, args.group, args.entries, overrides, strict=args.strict, now=now
     )
     _check_deployable(args, result)
 
-    document = build_config(name, args, result.backends, default_auth, incoming.document)
+    document = build_config(
+        name,
+        args,
+        result.backends,
+        default_auth,
+        incoming.document,
+        composite_tools=tools,
+        telemetry=telemetry.document,
+    )
     validate_config(document)
     config_map = manifests.config_map(
         name, args.namespace, dump_config(document), manifests.common_labels(name, args)
@@ -227,10 +239,22 @@ def render(
     _check_size(config_map, "data", config_bytes, CONFIGMAP_LIMIT_BYTES, len(result.backends))
     checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
 
-    extra_env = (*(default_auth.secret_env if default_auth else ()), *incoming.secret_env)
-    env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
+    extra_env = (
+        *(default_auth.secret_env if default_auth else ()),
+        *incoming.secret_env,
+        *telemetry.secret_env,
+    )
+    env = manifests.collect_env(
+        name, args.namespace, result.backends, extra_env, telemetry.literal_env
+    )
     deployment = manifests.deployment(
-        name, args, result.backends, checksum, env, incoming_volumes=incoming.volumes
+        name,
+        args,
+        result.backends,
+        checksum,
+        env,
+        incoming_volumes=incoming.volumes,
+        telemetry_volumes=telemetry.volumes,
     )
 
     objects = [] if args.service_account else manifests.rbac(name, args)

@@ -26,10 +26,12 @@ from vmcp_components.core.backends.read_plan import (
 )
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory, extend_inventory
 from vmcp_components.core.cluster.kinds import (
+    COMPOSITE_TOOL_DEFINITION,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
     MCP_OIDC_CONFIG,
+    MCP_TELEMETRY_CONFIG,
     MEMBER_KINDS,
 )
 from vmcp_components.kube.kubeconfig import load_kube_config
@@ -68,7 +70,10 @@ class ClusterDiscovery:
         auth_configs: Sequence[str] = (),
         incoming: IncomingReferences = NO_REFERENCES,
     ) -> Inventory:
-        """The groups, every member kind, what they reference, and what `incomingAuth` does."""
+        """The groups, every member kind, what they reference, and the spec's references.
+
+        The spec's vMCP-wide references: incomingAuth's, telemetry, composite tool definitions.
+        """
         client = self._client()
         resources = TOOLHIVE_RESOURCES
 
@@ -102,6 +107,14 @@ class ClusterDiscovery:
             ]
             auth_objects += [
                 get(resources[MCP_AUTHZ_CONFIG.kind], name) for name in incoming.authz_configs
+            ]
+            auth_objects += [
+                get(resources[kind.kind], name)
+                for kind, names in (
+                    (MCP_TELEMETRY_CONFIG, incoming.telemetry_configs),
+                    (COMPOSITE_TOOL_DEFINITION, dict.fromkeys(incoming.composite_tools)),
+                )
+                for name in names
             ]
             inventory = extend_inventory(inventory, [o for o in auth_objects if o], source)
             _, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)

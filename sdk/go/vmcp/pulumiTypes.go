@@ -2087,6 +2087,103 @@ func (o CompositeToolArrayOutput) Index(i pulumi.IntInput) CompositeToolOutput {
 	}).(CompositeToolOutput)
 }
 
+// One `compositeToolRefs` item: a VirtualMCPCompositeToolDefinition in the namespace.
+type CompositeToolRef struct {
+	Name string `pulumi:"name"`
+}
+
+// CompositeToolRefInput is an input type that accepts CompositeToolRefArgs and CompositeToolRefOutput values.
+// You can construct a concrete instance of `CompositeToolRefInput` via:
+//
+//	CompositeToolRefArgs{...}
+type CompositeToolRefInput interface {
+	pulumi.Input
+
+	ToCompositeToolRefOutput() CompositeToolRefOutput
+	ToCompositeToolRefOutputWithContext(context.Context) CompositeToolRefOutput
+}
+
+// One `compositeToolRefs` item: a VirtualMCPCompositeToolDefinition in the namespace.
+type CompositeToolRefArgs struct {
+	Name string `pulumi:"name"`
+}
+
+func (CompositeToolRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*CompositeToolRef)(nil)).Elem()
+}
+
+func (i CompositeToolRefArgs) ToCompositeToolRefOutput() CompositeToolRefOutput {
+	return i.ToCompositeToolRefOutputWithContext(context.Background())
+}
+
+func (i CompositeToolRefArgs) ToCompositeToolRefOutputWithContext(ctx context.Context) CompositeToolRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CompositeToolRefOutput)
+}
+
+// CompositeToolRefArrayInput is an input type that accepts CompositeToolRefArray and CompositeToolRefArrayOutput values.
+// You can construct a concrete instance of `CompositeToolRefArrayInput` via:
+//
+//	CompositeToolRefArray{ CompositeToolRefArgs{...} }
+type CompositeToolRefArrayInput interface {
+	pulumi.Input
+
+	ToCompositeToolRefArrayOutput() CompositeToolRefArrayOutput
+	ToCompositeToolRefArrayOutputWithContext(context.Context) CompositeToolRefArrayOutput
+}
+
+type CompositeToolRefArray []CompositeToolRefInput
+
+func (CompositeToolRefArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CompositeToolRef)(nil)).Elem()
+}
+
+func (i CompositeToolRefArray) ToCompositeToolRefArrayOutput() CompositeToolRefArrayOutput {
+	return i.ToCompositeToolRefArrayOutputWithContext(context.Background())
+}
+
+func (i CompositeToolRefArray) ToCompositeToolRefArrayOutputWithContext(ctx context.Context) CompositeToolRefArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(CompositeToolRefArrayOutput)
+}
+
+// One `compositeToolRefs` item: a VirtualMCPCompositeToolDefinition in the namespace.
+type CompositeToolRefOutput struct{ *pulumi.OutputState }
+
+func (CompositeToolRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*CompositeToolRef)(nil)).Elem()
+}
+
+func (o CompositeToolRefOutput) ToCompositeToolRefOutput() CompositeToolRefOutput {
+	return o
+}
+
+func (o CompositeToolRefOutput) ToCompositeToolRefOutputWithContext(ctx context.Context) CompositeToolRefOutput {
+	return o
+}
+
+func (o CompositeToolRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v CompositeToolRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type CompositeToolRefArrayOutput struct{ *pulumi.OutputState }
+
+func (CompositeToolRefArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]CompositeToolRef)(nil)).Elem()
+}
+
+func (o CompositeToolRefArrayOutput) ToCompositeToolRefArrayOutput() CompositeToolRefArrayOutput {
+	return o
+}
+
+func (o CompositeToolRefArrayOutput) ToCompositeToolRefArrayOutputWithContext(ctx context.Context) CompositeToolRefArrayOutput {
+	return o
+}
+
+func (o CompositeToolRefArrayOutput) Index(i pulumi.IntInput) CompositeToolRefOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) CompositeToolRef {
+		return vs[0].([]CompositeToolRef)[vs[1].(int)]
+	}).(CompositeToolRefOutput)
+}
+
 // Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
 type ConflictResolutionConfig struct {
 	PrefixFormat  *string  `pulumi:"prefixFormat"`
@@ -3213,6 +3310,352 @@ func (o InlineAuthzPtrOutput) Policies() pulumi.StringArrayOutput {
 		}
 		return v.Policies
 	}).(pulumi.StringArrayOutput)
+}
+
+// `config.telemetry` (telemetry.Config), with the CRD's defaults; not used by the operator.
+type InlineTelemetry struct {
+	CaCertPath                  *string           `pulumi:"caCertPath"`
+	CustomAttributes            map[string]string `pulumi:"customAttributes"`
+	EnablePrometheusMetricsPath *bool             `pulumi:"enablePrometheusMetricsPath"`
+	Endpoint                    *string           `pulumi:"endpoint"`
+	EnvironmentVariables        []string          `pulumi:"environmentVariables"`
+	Headers                     map[string]string `pulumi:"headers"`
+	Insecure                    *bool             `pulumi:"insecure"`
+	MetricsEnabled              *bool             `pulumi:"metricsEnabled"`
+	MetricsOnTransportPort      *bool             `pulumi:"metricsOnTransportPort"`
+	PrometheusPort              *int              `pulumi:"prometheusPort"`
+	SamplingRate                *string           `pulumi:"samplingRate"`
+	ServiceName                 *string           `pulumi:"serviceName"`
+	ServiceVersion              *string           `pulumi:"serviceVersion"`
+	TracingEnabled              *bool             `pulumi:"tracingEnabled"`
+	UseLegacyAttributes         *bool             `pulumi:"useLegacyAttributes"`
+}
+
+// InlineTelemetryInput is an input type that accepts InlineTelemetryArgs and InlineTelemetryOutput values.
+// You can construct a concrete instance of `InlineTelemetryInput` via:
+//
+//	InlineTelemetryArgs{...}
+type InlineTelemetryInput interface {
+	pulumi.Input
+
+	ToInlineTelemetryOutput() InlineTelemetryOutput
+	ToInlineTelemetryOutputWithContext(context.Context) InlineTelemetryOutput
+}
+
+// `config.telemetry` (telemetry.Config), with the CRD's defaults; not used by the operator.
+type InlineTelemetryArgs struct {
+	CaCertPath                  *string           `pulumi:"caCertPath"`
+	CustomAttributes            map[string]string `pulumi:"customAttributes"`
+	EnablePrometheusMetricsPath *bool             `pulumi:"enablePrometheusMetricsPath"`
+	Endpoint                    *string           `pulumi:"endpoint"`
+	EnvironmentVariables        []string          `pulumi:"environmentVariables"`
+	Headers                     map[string]string `pulumi:"headers"`
+	Insecure                    *bool             `pulumi:"insecure"`
+	MetricsEnabled              *bool             `pulumi:"metricsEnabled"`
+	MetricsOnTransportPort      *bool             `pulumi:"metricsOnTransportPort"`
+	PrometheusPort              *int              `pulumi:"prometheusPort"`
+	SamplingRate                *string           `pulumi:"samplingRate"`
+	ServiceName                 *string           `pulumi:"serviceName"`
+	ServiceVersion              *string           `pulumi:"serviceVersion"`
+	TracingEnabled              *bool             `pulumi:"tracingEnabled"`
+	UseLegacyAttributes         *bool             `pulumi:"useLegacyAttributes"`
+}
+
+func (InlineTelemetryArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*InlineTelemetry)(nil)).Elem()
+}
+
+func (i InlineTelemetryArgs) ToInlineTelemetryOutput() InlineTelemetryOutput {
+	return i.ToInlineTelemetryOutputWithContext(context.Background())
+}
+
+func (i InlineTelemetryArgs) ToInlineTelemetryOutputWithContext(ctx context.Context) InlineTelemetryOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineTelemetryOutput)
+}
+
+func (i InlineTelemetryArgs) ToInlineTelemetryPtrOutput() InlineTelemetryPtrOutput {
+	return i.ToInlineTelemetryPtrOutputWithContext(context.Background())
+}
+
+func (i InlineTelemetryArgs) ToInlineTelemetryPtrOutputWithContext(ctx context.Context) InlineTelemetryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineTelemetryOutput).ToInlineTelemetryPtrOutputWithContext(ctx)
+}
+
+// InlineTelemetryPtrInput is an input type that accepts InlineTelemetryArgs, InlineTelemetryPtr and InlineTelemetryPtrOutput values.
+// You can construct a concrete instance of `InlineTelemetryPtrInput` via:
+//
+//	        InlineTelemetryArgs{...}
+//
+//	or:
+//
+//	        nil
+type InlineTelemetryPtrInput interface {
+	pulumi.Input
+
+	ToInlineTelemetryPtrOutput() InlineTelemetryPtrOutput
+	ToInlineTelemetryPtrOutputWithContext(context.Context) InlineTelemetryPtrOutput
+}
+
+type inlineTelemetryPtrType InlineTelemetryArgs
+
+func InlineTelemetryPtr(v *InlineTelemetryArgs) InlineTelemetryPtrInput {
+	return (*inlineTelemetryPtrType)(v)
+}
+
+func (*inlineTelemetryPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**InlineTelemetry)(nil)).Elem()
+}
+
+func (i *inlineTelemetryPtrType) ToInlineTelemetryPtrOutput() InlineTelemetryPtrOutput {
+	return i.ToInlineTelemetryPtrOutputWithContext(context.Background())
+}
+
+func (i *inlineTelemetryPtrType) ToInlineTelemetryPtrOutputWithContext(ctx context.Context) InlineTelemetryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(InlineTelemetryPtrOutput)
+}
+
+// `config.telemetry` (telemetry.Config), with the CRD's defaults; not used by the operator.
+type InlineTelemetryOutput struct{ *pulumi.OutputState }
+
+func (InlineTelemetryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*InlineTelemetry)(nil)).Elem()
+}
+
+func (o InlineTelemetryOutput) ToInlineTelemetryOutput() InlineTelemetryOutput {
+	return o
+}
+
+func (o InlineTelemetryOutput) ToInlineTelemetryOutputWithContext(ctx context.Context) InlineTelemetryOutput {
+	return o
+}
+
+func (o InlineTelemetryOutput) ToInlineTelemetryPtrOutput() InlineTelemetryPtrOutput {
+	return o.ToInlineTelemetryPtrOutputWithContext(context.Background())
+}
+
+func (o InlineTelemetryOutput) ToInlineTelemetryPtrOutputWithContext(ctx context.Context) InlineTelemetryPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v InlineTelemetry) *InlineTelemetry {
+		return &v
+	}).(InlineTelemetryPtrOutput)
+}
+
+func (o InlineTelemetryOutput) CaCertPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *string { return v.CaCertPath }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryOutput) CustomAttributes() pulumi.StringMapOutput {
+	return o.ApplyT(func(v InlineTelemetry) map[string]string { return v.CustomAttributes }).(pulumi.StringMapOutput)
+}
+
+func (o InlineTelemetryOutput) EnablePrometheusMetricsPath() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.EnablePrometheusMetricsPath }).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *string { return v.Endpoint }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryOutput) EnvironmentVariables() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v InlineTelemetry) []string { return v.EnvironmentVariables }).(pulumi.StringArrayOutput)
+}
+
+func (o InlineTelemetryOutput) Headers() pulumi.StringMapOutput {
+	return o.ApplyT(func(v InlineTelemetry) map[string]string { return v.Headers }).(pulumi.StringMapOutput)
+}
+
+func (o InlineTelemetryOutput) Insecure() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.Insecure }).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryOutput) MetricsEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.MetricsEnabled }).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryOutput) MetricsOnTransportPort() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.MetricsOnTransportPort }).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryOutput) PrometheusPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *int { return v.PrometheusPort }).(pulumi.IntPtrOutput)
+}
+
+func (o InlineTelemetryOutput) SamplingRate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *string { return v.SamplingRate }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryOutput) ServiceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *string { return v.ServiceName }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryOutput) ServiceVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *string { return v.ServiceVersion }).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryOutput) TracingEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.TracingEnabled }).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryOutput) UseLegacyAttributes() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v InlineTelemetry) *bool { return v.UseLegacyAttributes }).(pulumi.BoolPtrOutput)
+}
+
+type InlineTelemetryPtrOutput struct{ *pulumi.OutputState }
+
+func (InlineTelemetryPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**InlineTelemetry)(nil)).Elem()
+}
+
+func (o InlineTelemetryPtrOutput) ToInlineTelemetryPtrOutput() InlineTelemetryPtrOutput {
+	return o
+}
+
+func (o InlineTelemetryPtrOutput) ToInlineTelemetryPtrOutputWithContext(ctx context.Context) InlineTelemetryPtrOutput {
+	return o
+}
+
+func (o InlineTelemetryPtrOutput) Elem() InlineTelemetryOutput {
+	return o.ApplyT(func(v *InlineTelemetry) InlineTelemetry {
+		if v != nil {
+			return *v
+		}
+		var ret InlineTelemetry
+		return ret
+	}).(InlineTelemetryOutput)
+}
+
+func (o InlineTelemetryPtrOutput) CaCertPath() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *string {
+		if v == nil {
+			return nil
+		}
+		return v.CaCertPath
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) CustomAttributes() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *InlineTelemetry) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.CustomAttributes
+	}).(pulumi.StringMapOutput)
+}
+
+func (o InlineTelemetryPtrOutput) EnablePrometheusMetricsPath() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.EnablePrometheusMetricsPath
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Endpoint
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) EnvironmentVariables() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *InlineTelemetry) []string {
+		if v == nil {
+			return nil
+		}
+		return v.EnvironmentVariables
+	}).(pulumi.StringArrayOutput)
+}
+
+func (o InlineTelemetryPtrOutput) Headers() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *InlineTelemetry) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.Headers
+	}).(pulumi.StringMapOutput)
+}
+
+func (o InlineTelemetryPtrOutput) Insecure() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Insecure
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) MetricsEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.MetricsEnabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) MetricsOnTransportPort() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.MetricsOnTransportPort
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) PrometheusPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *int {
+		if v == nil {
+			return nil
+		}
+		return v.PrometheusPort
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) SamplingRate() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *string {
+		if v == nil {
+			return nil
+		}
+		return v.SamplingRate
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) ServiceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ServiceName
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) ServiceVersion() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ServiceVersion
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) TracingEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.TracingEnabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+func (o InlineTelemetryPtrOutput) UseLegacyAttributes() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *InlineTelemetry) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.UseLegacyAttributes
+	}).(pulumi.BoolPtrOutput)
 }
 
 // A label selector: `matchLabels` and `matchExpressions`.
@@ -5742,6 +6185,161 @@ func (o StepErrorHandlingPtrOutput) RetryDelay() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// `telemetryConfigRef`: an MCPTelemetryConfig in the namespace, and this vMCP's name in it.
+type TelemetryConfigRef struct {
+	Name string `pulumi:"name"`
+	// `service.name` of this vMCP's telemetry; unset: the vMCP's name.
+	ServiceName *string `pulumi:"serviceName"`
+}
+
+// TelemetryConfigRefInput is an input type that accepts TelemetryConfigRefArgs and TelemetryConfigRefOutput values.
+// You can construct a concrete instance of `TelemetryConfigRefInput` via:
+//
+//	TelemetryConfigRefArgs{...}
+type TelemetryConfigRefInput interface {
+	pulumi.Input
+
+	ToTelemetryConfigRefOutput() TelemetryConfigRefOutput
+	ToTelemetryConfigRefOutputWithContext(context.Context) TelemetryConfigRefOutput
+}
+
+// `telemetryConfigRef`: an MCPTelemetryConfig in the namespace, and this vMCP's name in it.
+type TelemetryConfigRefArgs struct {
+	Name string `pulumi:"name"`
+	// `service.name` of this vMCP's telemetry; unset: the vMCP's name.
+	ServiceName *string `pulumi:"serviceName"`
+}
+
+func (TelemetryConfigRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*TelemetryConfigRef)(nil)).Elem()
+}
+
+func (i TelemetryConfigRefArgs) ToTelemetryConfigRefOutput() TelemetryConfigRefOutput {
+	return i.ToTelemetryConfigRefOutputWithContext(context.Background())
+}
+
+func (i TelemetryConfigRefArgs) ToTelemetryConfigRefOutputWithContext(ctx context.Context) TelemetryConfigRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TelemetryConfigRefOutput)
+}
+
+func (i TelemetryConfigRefArgs) ToTelemetryConfigRefPtrOutput() TelemetryConfigRefPtrOutput {
+	return i.ToTelemetryConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i TelemetryConfigRefArgs) ToTelemetryConfigRefPtrOutputWithContext(ctx context.Context) TelemetryConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TelemetryConfigRefOutput).ToTelemetryConfigRefPtrOutputWithContext(ctx)
+}
+
+// TelemetryConfigRefPtrInput is an input type that accepts TelemetryConfigRefArgs, TelemetryConfigRefPtr and TelemetryConfigRefPtrOutput values.
+// You can construct a concrete instance of `TelemetryConfigRefPtrInput` via:
+//
+//	        TelemetryConfigRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type TelemetryConfigRefPtrInput interface {
+	pulumi.Input
+
+	ToTelemetryConfigRefPtrOutput() TelemetryConfigRefPtrOutput
+	ToTelemetryConfigRefPtrOutputWithContext(context.Context) TelemetryConfigRefPtrOutput
+}
+
+type telemetryConfigRefPtrType TelemetryConfigRefArgs
+
+func TelemetryConfigRefPtr(v *TelemetryConfigRefArgs) TelemetryConfigRefPtrInput {
+	return (*telemetryConfigRefPtrType)(v)
+}
+
+func (*telemetryConfigRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**TelemetryConfigRef)(nil)).Elem()
+}
+
+func (i *telemetryConfigRefPtrType) ToTelemetryConfigRefPtrOutput() TelemetryConfigRefPtrOutput {
+	return i.ToTelemetryConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (i *telemetryConfigRefPtrType) ToTelemetryConfigRefPtrOutputWithContext(ctx context.Context) TelemetryConfigRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(TelemetryConfigRefPtrOutput)
+}
+
+// `telemetryConfigRef`: an MCPTelemetryConfig in the namespace, and this vMCP's name in it.
+type TelemetryConfigRefOutput struct{ *pulumi.OutputState }
+
+func (TelemetryConfigRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*TelemetryConfigRef)(nil)).Elem()
+}
+
+func (o TelemetryConfigRefOutput) ToTelemetryConfigRefOutput() TelemetryConfigRefOutput {
+	return o
+}
+
+func (o TelemetryConfigRefOutput) ToTelemetryConfigRefOutputWithContext(ctx context.Context) TelemetryConfigRefOutput {
+	return o
+}
+
+func (o TelemetryConfigRefOutput) ToTelemetryConfigRefPtrOutput() TelemetryConfigRefPtrOutput {
+	return o.ToTelemetryConfigRefPtrOutputWithContext(context.Background())
+}
+
+func (o TelemetryConfigRefOutput) ToTelemetryConfigRefPtrOutputWithContext(ctx context.Context) TelemetryConfigRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v TelemetryConfigRef) *TelemetryConfigRef {
+		return &v
+	}).(TelemetryConfigRefPtrOutput)
+}
+
+func (o TelemetryConfigRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v TelemetryConfigRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// `service.name` of this vMCP's telemetry; unset: the vMCP's name.
+func (o TelemetryConfigRefOutput) ServiceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v TelemetryConfigRef) *string { return v.ServiceName }).(pulumi.StringPtrOutput)
+}
+
+type TelemetryConfigRefPtrOutput struct{ *pulumi.OutputState }
+
+func (TelemetryConfigRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**TelemetryConfigRef)(nil)).Elem()
+}
+
+func (o TelemetryConfigRefPtrOutput) ToTelemetryConfigRefPtrOutput() TelemetryConfigRefPtrOutput {
+	return o
+}
+
+func (o TelemetryConfigRefPtrOutput) ToTelemetryConfigRefPtrOutputWithContext(ctx context.Context) TelemetryConfigRefPtrOutput {
+	return o
+}
+
+func (o TelemetryConfigRefPtrOutput) Elem() TelemetryConfigRefOutput {
+	return o.ApplyT(func(v *TelemetryConfigRef) TelemetryConfigRef {
+		if v != nil {
+			return *v
+		}
+		var ret TelemetryConfigRef
+		return ret
+	}).(TelemetryConfigRefOutput)
+}
+
+func (o TelemetryConfigRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TelemetryConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// `service.name` of this vMCP's telemetry; unset: the vMCP's name.
+func (o TelemetryConfigRefPtrOutput) ServiceName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *TelemetryConfigRef) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ServiceName
+	}).(pulumi.StringPtrOutput)
+}
+
 // Backend request timeouts: `default`, `perWorkload`, `backendInit`.
 type TimeoutConfig struct {
 	BackendInit *string           `pulumi:"backendInit"`
@@ -7217,6 +7815,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*CodeModePtrInput)(nil)).Elem(), CodeModeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolInput)(nil)).Elem(), CompositeToolArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolArrayInput)(nil)).Elem(), CompositeToolArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolRefInput)(nil)).Elem(), CompositeToolRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*CompositeToolRefArrayInput)(nil)).Elem(), CompositeToolRefArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConflictResolutionConfigInput)(nil)).Elem(), ConflictResolutionConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConflictResolutionConfigPtrInput)(nil)).Elem(), ConflictResolutionConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ElicitationResponseConfigInput)(nil)).Elem(), ElicitationResponseConfigArgs{})
@@ -7229,6 +7829,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*IncomingAuthPtrInput)(nil)).Elem(), IncomingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*InlineAuthzInput)(nil)).Elem(), InlineAuthzArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*InlineAuthzPtrInput)(nil)).Elem(), InlineAuthzArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InlineTelemetryInput)(nil)).Elem(), InlineTelemetryArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*InlineTelemetryPtrInput)(nil)).Elem(), InlineTelemetryArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorPtrInput)(nil)).Elem(), LabelSelectorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementInput)(nil)).Elem(), LabelSelectorRequirementArgs{})
@@ -7259,6 +7861,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingInput)(nil)).Elem(), StepErrorHandlingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingPtrInput)(nil)).Elem(), StepErrorHandlingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TelemetryConfigRefInput)(nil)).Elem(), TelemetryConfigRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*TelemetryConfigRefPtrInput)(nil)).Elem(), TelemetryConfigRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TimeoutConfigInput)(nil)).Elem(), TimeoutConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TimeoutConfigPtrInput)(nil)).Elem(), TimeoutConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationInput)(nil)).Elem(), TolerationArgs{})
@@ -7299,6 +7903,8 @@ func init() {
 	pulumi.RegisterOutputType(CodeModePtrOutput{})
 	pulumi.RegisterOutputType(CompositeToolOutput{})
 	pulumi.RegisterOutputType(CompositeToolArrayOutput{})
+	pulumi.RegisterOutputType(CompositeToolRefOutput{})
+	pulumi.RegisterOutputType(CompositeToolRefArrayOutput{})
 	pulumi.RegisterOutputType(ConflictResolutionConfigOutput{})
 	pulumi.RegisterOutputType(ConflictResolutionConfigPtrOutput{})
 	pulumi.RegisterOutputType(DiscoveredBackendOutput{})
@@ -7313,6 +7919,8 @@ func init() {
 	pulumi.RegisterOutputType(IncomingAuthPtrOutput{})
 	pulumi.RegisterOutputType(InlineAuthzOutput{})
 	pulumi.RegisterOutputType(InlineAuthzPtrOutput{})
+	pulumi.RegisterOutputType(InlineTelemetryOutput{})
+	pulumi.RegisterOutputType(InlineTelemetryPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorOutput{})
 	pulumi.RegisterOutputType(LabelSelectorPtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOutput{})
@@ -7345,6 +7953,8 @@ func init() {
 	pulumi.RegisterOutputType(SkippedBackendArrayOutput{})
 	pulumi.RegisterOutputType(StepErrorHandlingOutput{})
 	pulumi.RegisterOutputType(StepErrorHandlingPtrOutput{})
+	pulumi.RegisterOutputType(TelemetryConfigRefOutput{})
+	pulumi.RegisterOutputType(TelemetryConfigRefPtrOutput{})
 	pulumi.RegisterOutputType(TimeoutConfigOutput{})
 	pulumi.RegisterOutputType(TimeoutConfigPtrOutput{})
 	pulumi.RegisterOutputType(TolerationOutput{})

@@ -66,6 +66,8 @@ type virtualMCPServerArgs struct {
 	Audit *Audit `pulumi:"audit"`
 	// vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
 	CodeMode *CodeMode `pulumi:"codeMode"`
+	// VirtualMCPCompositeToolDefinitions of the namespace, appended to `compositeTools`.
+	CompositeToolRefs []CompositeToolRef `pulumi:"compositeToolRefs"`
 	// vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
 	CompositeTools []CompositeTool `pulumi:"compositeTools"`
 	// Context of `kubeconfig` to use; default: its current context.
@@ -133,6 +135,10 @@ type virtualMCPServerArgs struct {
 	SessionAffinity *SessionAffinity `pulumi:"sessionAffinity"`
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool `pulumi:"strict"`
+	// `config.telemetry`: accepted as the CRD does, not used (the operator ignores it too).
+	Telemetry *InlineTelemetry `pulumi:"telemetry"`
+	// An MCPTelemetryConfig of the namespace: config.yaml's `telemetry` (OTLP, Prometheus).
+	TelemetryConfigRef *TelemetryConfigRef `pulumi:"telemetryConfigRef"`
 	// Pod `tolerations`.
 	Tolerations []Toleration `pulumi:"tolerations"`
 	// Pod `topologySpreadConstraints`; one without `labelSelector` selects the vMCP's pods.
@@ -149,6 +155,8 @@ type VirtualMCPServerArgs struct {
 	Audit *AuditArgs
 	// vMCP `codeMode` (CRD defaults: stepLimit 100000, parallelMaxConcurrency 10, 30s).
 	CodeMode *CodeModeArgs
+	// VirtualMCPCompositeToolDefinitions of the namespace, appended to `compositeTools`.
+	CompositeToolRefs []CompositeToolRefArgs
 	// vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does.
 	CompositeTools []CompositeToolArgs
 	// Context of `kubeconfig` to use; default: its current context.
@@ -216,6 +224,10 @@ type VirtualMCPServerArgs struct {
 	SessionAffinity *SessionAffinity
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool
+	// `config.telemetry`: accepted as the CRD does, not used (the operator ignores it too).
+	Telemetry *InlineTelemetryArgs
+	// An MCPTelemetryConfig of the namespace: config.yaml's `telemetry` (OTLP, Prometheus).
+	TelemetryConfigRef *TelemetryConfigRefArgs
 	// Pod `tolerations`.
 	Tolerations []TolerationArgs
 	// Pod `topologySpreadConstraints`; one without `labelSelector` selects the vMCP's pods.

@@ -156,6 +156,13 @@ export interface CompositeToolArgs {
 }
 
 /**
+ * One `compositeToolRefs` item: a VirtualMCPCompositeToolDefinition in the namespace.
+ */
+export interface CompositeToolRefArgs {
+    name: string;
+}
+
+/**
  * Settings of the chosen strategy: `prefixFormat` or `priorityOrder`.
  */
 export interface ConflictResolutionConfigArgs {
@@ -227,6 +234,27 @@ export interface IncomingAuthArgs {
 export interface InlineAuthzArgs {
     entitiesJson?: string;
     policies: string[];
+}
+
+/**
+ * `config.telemetry` (telemetry.Config), with the CRD's defaults; not used by the operator.
+ */
+export interface InlineTelemetryArgs {
+    caCertPath?: string;
+    customAttributes?: {[key: string]: string};
+    enablePrometheusMetricsPath?: boolean;
+    endpoint?: string;
+    environmentVariables?: string[];
+    headers?: {[key: string]: string};
+    insecure?: boolean;
+    metricsEnabled?: boolean;
+    metricsOnTransportPort?: boolean;
+    prometheusPort?: number;
+    samplingRate?: string;
+    serviceName?: string;
+    serviceVersion?: string;
+    tracingEnabled?: boolean;
+    useLegacyAttributes?: boolean;
 }
 
 /**
@@ -391,6 +419,17 @@ export interface StepErrorHandlingArgs {
     action?: string;
     retryCount?: number;
     retryDelay?: string;
+}
+
+/**
+ * `telemetryConfigRef`: an MCPTelemetryConfig in the namespace, and this vMCP's name in it.
+ */
+export interface TelemetryConfigRefArgs {
+    name: string;
+    /**
+     * `service.name` of this vMCP's telemetry; unset: the vMCP's name.
+     */
+    serviceName?: string;
 }
 
 /**

@@ -68,25 +68,39 @@ class IncomingAuth:
 
 @dataclass(frozen=True)
 class IncomingReferences:
-    """The objects `incomingAuth` names, for the read plan (existing ones are read)."""
+    """The vMCP-wide objects the spec names, for the read plan (existing ones are read).
+
+    `incomingAuth`'s OIDC and authz configs, and also `telemetryConfigRef`'s MCPTelemetryConfig
+    and the `compositeToolRefs` definitions (resolved by `core.backends.telemetry` and
+    `core.backends.composite_refs`).
+    """
 
     oidc_configs: tuple[str, ...] = ()
     authz_configs: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     """The authz ConfigMap (named by the setting)."""
+    telemetry_configs: tuple[str, ...] = ()
+    composite_tools: tuple[str, ...] = ()
+    """VirtualMCPCompositeToolDefinition names, in the setting's order."""
 
 
 NO_REFERENCES = IncomingReferences()
 
 
 def incoming_references(args: VirtualMCPServerArgs) -> IncomingReferences:
-    """What `args.incoming_auth` references by name (before any object is read)."""
+    """What the arguments reference by name, before any object is read.
+
+    `incomingAuth`'s objects, `telemetryConfigRef` and `compositeToolRefs`.
+    """
     incoming = args.incoming_auth
     source = incoming.authz_config
+    telemetry = args.telemetry_config_ref
     return IncomingReferences(
         oidc_configs=(incoming.oidc_config_ref.name,) if incoming.oidc_config_ref else (),
         authz_configs=(incoming.authz_config_ref.name,) if incoming.authz_config_ref else (),
         config_maps=(source.config_map.name,) if source and source.config_map else (),
+        telemetry_configs=(telemetry.name,) if telemetry else (),
+        composite_tools=tuple(ref.name for ref in args.composite_tool_refs or ()),
     )
 
 
@@ -122,32 +136,48 @@ def _invalid(status: WorkloadStatus | None) -> str | None:
 M = TypeVar("M", bound=ClusterModel)
 
 
-def _object(inventory: Inventory, kind: ToolHiveKind[M], name: str, setting: str) -> M:
+def required_object(
+    inventory: Inventory,
+    kind: ToolHiveKind[M],
+    name: str,
+    setting: str,
+    error: type[VmcpError] | None = None,
+) -> M:
+    """The `kind` object `setting` names: found, well formed and not marked invalid.
+
+    Else `error` (IncomingAuthError by default), naming the setting and the fix.
+    """
+    error = error or IncomingAuthError
     found = inventory.get(kind, name)
     if found is None:
-        raise IncomingAuthError(
+        raise error(
             f'{setting}: {kind.kind} "{name}" not found in namespace "{inventory.namespace}"; '
             f"create it there or change {setting}.name"
         )
     if isinstance(found, Malformed):
-        raise IncomingAuthError(f"{setting}: {found.problem}; fix the {kind.kind}")
+        raise error(f"{setting}: {found.problem}; fix the {kind.kind}")
     invalid = _invalid(cast("Any", found).status)
     if invalid is not None:
-        raise IncomingAuthError(
-            f'{setting}: {kind.kind} "{name}" is marked invalid by the operator: {invalid}'
-        )
+        raise error(f'{setting}: {kind.kind} "{name}" is marked invalid by the operator: {invalid}')
     return found
 
 
-def _check_config_map_key(inventory: Inventory, volume: ConfigMapVolume, used_for: str) -> str:
+def check_config_map_key(
+    inventory: Inventory,
+    volume: ConfigMapVolume,
+    used_for: str,
+    error: type[VmcpError] | None = None,
+) -> str:
+    """The text at `volume`'s ConfigMap key; else `error` (IncomingAuthError) naming the fix."""
+    error = error or IncomingAuthError
     data = inventory.config_maps.get(volume.config_map)
     if data is None:
-        raise IncomingAuthError(
+        raise error(
             f'ConfigMap "{volume.config_map}" referenced by {used_for} not found in namespace '
             f'"{inventory.namespace}"; create it or fix the reference'
         )
     if volume.key not in data:
-        raise IncomingAuthError(
+        raise error(
             f'ConfigMap "{volume.config_map}" has no key "{volume.key}" referenced by {used_for}; '
             f"keys: {', '.join(sorted(data)) or '(none)'}"
         )
@@ -171,14 +201,14 @@ def _oidc(
 ) -> tuple[dict[str, Any], tuple[SecretEnv, ...], tuple[ConfigMapVolume, ...]]:
     """`incomingAuth.oidc` as `mapResolvedOIDCToVmcpConfigFromRef` writes it (Go field order)."""
     setting = "incomingAuth.oidcConfigRef"
-    config = _object(inventory, MCP_OIDC_CONFIG, ref.name, setting)
+    config = required_object(inventory, MCP_OIDC_CONFIG, ref.name, setting)
     secrets, volume = oidc_uses(config)
     for use in secrets:
         missing = missing_secret_key(inventory, use)
         if missing is not None:
             raise IncomingAuthError(f"{setting}: {missing.reason}; create it or fix the reference")
     if volume is not None:
-        _check_config_map_key(inventory, volume, f'MCPOIDCConfig "{ref.name}" caBundleRef')
+        check_config_map_key(inventory, volume, f'MCPOIDCConfig "{ref.name}" caBundleRef')
     account = config.spec.kubernetes_service_account
     if config.spec.inline is not None:
         found = _inline_oidc(config.spec.inline)
@@ -255,7 +285,7 @@ def _authz_from_config_map(inventory: Inventory, source: AuthzConfigSource) -> d
     assert ref is not None  # the setting's type rule
     key = ref.key or DEFAULT_AUTHZ_KEY
     volume = ConfigMapVolume("", ref.name, key, "")
-    raw = _check_config_map_key(inventory, volume, "incomingAuth.authzConfig.configMap")
+    raw = check_config_map_key(inventory, volume, "incomingAuth.authzConfig.configMap")
     where = f'authz ConfigMap "{ref.name}" key "{key}"'
     if not raw.strip():
         raise IncomingAuthError(f"{where} is empty; put a ToolHive authz config (cedarv1) there")
@@ -274,7 +304,7 @@ def _authz(inventory: Inventory, args: VirtualMCPServerArgs) -> dict[str, Any] |
     source = incoming.authz_config
     if incoming.authz_config_ref is not None:
         name = incoming.authz_config_ref.name
-        config = _object(inventory, MCP_AUTHZ_CONFIG, name, "incomingAuth.authzConfigRef")
+        config = required_object(inventory, MCP_AUTHZ_CONFIG, name, "incomingAuth.authzConfigRef")
         return _authz_from_ref(config)
     if source is None:
         return None

@@ -20,19 +20,23 @@ from vmcp_components.core.backends.incoming_auth import (
     oidc_uses,
 )
 from vmcp_components.core.backends.membership import GroupMember, select_members
+from vmcp_components.core.backends.telemetry import telemetry_uses
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.kinds import (
+    COMPOSITE_TOOL_DEFINITION,
     CONFIG_MAP,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
     MCP_OIDC_CONFIG,
     MCP_SERVER_ENTRY,
+    MCP_TELEMETRY_CONFIG,
     MEMBER_KINDS,
     SECRET,
 )
-from vmcp_components.core.cluster.models import Malformed
 from vmcp_components.core.cluster.references import references
+from vmcp_components.core.cluster.shared_configs import MCPOIDCConfig
+from vmcp_components.core.cluster.telemetry_config import MCPTelemetryConfig
 from vmcp_components.errors import VmcpError
 
 
@@ -50,6 +54,8 @@ class ReadPlan:
     auth_configs: tuple[str, ...] = ()
     oidc_configs: tuple[str, ...] = ()
     authz_configs: tuple[str, ...] = ()
+    telemetry_configs: tuple[str, ...] = ()
+    composite_tools: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
@@ -57,13 +63,16 @@ class ReadPlan:
         """(kind, name) of every object read with a get-call, in read order.
 
         The group, the members by kind, the auth configs, the incomingAuth OIDC and authz
-        configs, then the ConfigMaps (CA bundles, authz policies).
+        configs, the telemetry config, the composite tool definitions, then the ConfigMaps (CA
+        bundles, authz policies).
         """
         names = [(MCP_GROUP.kind, self.group)] if self.group else []
         names += [(kind, n) for kind, members in sorted(self.members.items()) for n in members]
         names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, n) for n in self.auth_configs]
         names += [(MCP_OIDC_CONFIG.kind, n) for n in self.oidc_configs]
         names += [(MCP_AUTHZ_CONFIG.kind, n) for n in self.authz_configs]
+        names += [(MCP_TELEMETRY_CONFIG.kind, n) for n in self.telemetry_configs]
+        names += [(COMPOSITE_TOOL_DEFINITION.kind, n) for n in self.composite_tools]
         names += [(CONFIG_MAP.kind, n) for n in self.config_maps]
         return tuple(names)
 
@@ -110,8 +119,8 @@ def objects_in_use(
 ) -> tuple[list[str], set[str], set[str]]:
     """(existing auth configs, ConfigMap names, Secret names) in use.
 
-    What the members, the named auth configs and `incomingAuth`'s references use; `inventory`
-    must hold the auth, OIDC and authz configs.
+    What the members, the named auth configs and the spec's vMCP-wide references use;
+    `inventory` must hold the auth, OIDC, authz and telemetry configs.
     """
     found = [
         (name, config)
@@ -123,12 +132,17 @@ def objects_in_use(
     config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
     config_maps.update(incoming.config_maps)
     secrets = {key.secret for use in uses for key in use.secret_keys}
-    for name in incoming.oidc_configs:
-        oidc = inventory.get(MCP_OIDC_CONFIG, name)
-        if oidc is not None and not isinstance(oidc, Malformed):
-            secret_uses, volume = oidc_uses(oidc)
-            secrets.update(use.secret for use in secret_uses)
-            config_maps.update([volume.config_map] if volume else [])
+    shared: list[object] = [inventory.get(MCP_OIDC_CONFIG, n) for n in incoming.oidc_configs]
+    shared += [inventory.get(MCP_TELEMETRY_CONFIG, n) for n in incoming.telemetry_configs]
+    for config in shared:  # missing or malformed ones: the render says what is wrong
+        if isinstance(config, MCPOIDCConfig):
+            secret_uses, volume = oidc_uses(config)
+        elif isinstance(config, MCPTelemetryConfig):
+            secret_uses, volume = telemetry_uses(config)
+        else:
+            continue
+        secrets.update(use.secret for use in secret_uses)
+        config_maps.update([volume.config_map] if volume else [])
     return [name for name, _ in found], config_maps, secrets
 
 
@@ -159,7 +173,8 @@ def plan_reads(
 ) -> ReadPlan:
     """The ReadPlan for `group`: its members and the existing objects they reference.
 
-    `incoming` adds what `incomingAuth` references (the OIDC and authz configs and theirs).
+    `incoming` adds the spec's vMCP-wide references (OIDC, authz and telemetry configs, composite
+    tool definitions) and what they use.
     """
     members, _ = select_members(inventory, group, entry_names)
     found_auth, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)
@@ -171,6 +186,14 @@ def plan_reads(
         oidc_configs=tuple(n for n in incoming.oidc_configs if inventory.get(MCP_OIDC_CONFIG, n)),
         authz_configs=tuple(
             n for n in incoming.authz_configs if inventory.get(MCP_AUTHZ_CONFIG, n)
+        ),
+        telemetry_configs=tuple(
+            n for n in incoming.telemetry_configs if inventory.get(MCP_TELEMETRY_CONFIG, n)
+        ),
+        composite_tools=tuple(
+            n
+            for n in dict.fromkeys(incoming.composite_tools)
+            if inventory.get(COMPOSITE_TOOL_DEFINITION, n)
         ),
         config_maps=tuple(sorted(n for n in config_maps if n in inventory.config_maps)),
         secret_keys={

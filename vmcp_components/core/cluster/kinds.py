@@ -23,6 +23,10 @@ from vmcp_components.core.cluster.models import (
     MCPServerEntry,
 )
 from vmcp_components.core.cluster.shared_configs import MCPAuthzConfig, MCPOIDCConfig
+from vmcp_components.core.cluster.telemetry_config import (
+    MCPTelemetryConfig,
+    VirtualMCPCompositeToolDefinition,
+)
 
 TOOLHIVE_GROUP = "toolhive.stacklok.dev"
 STORAGE_VERSION = "v1beta1"
@@ -105,6 +109,12 @@ MCP_EXTERNAL_AUTH_CONFIG = ToolHiveKind(
 )
 MCP_OIDC_CONFIG = ToolHiveKind("MCPOIDCConfig", "mcpoidcconfigs", MCPOIDCConfig)
 MCP_AUTHZ_CONFIG = ToolHiveKind("MCPAuthzConfig", "mcpauthzconfigs", MCPAuthzConfig)
+MCP_TELEMETRY_CONFIG = ToolHiveKind("MCPTelemetryConfig", "mcptelemetryconfigs", MCPTelemetryConfig)
+COMPOSITE_TOOL_DEFINITION = ToolHiveKind(
+    "VirtualMCPCompositeToolDefinition",
+    "virtualmcpcompositetooldefinitions",
+    VirtualMCPCompositeToolDefinition,
+)
 
 TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_GROUP,
@@ -114,6 +124,8 @@ TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_OIDC_CONFIG,
     MCP_AUTHZ_CONFIG,
+    MCP_TELEMETRY_CONFIG,
+    COMPOSITE_TOOL_DEFINITION,
 )
 """Every ToolHive kind read, members in the order derivation walks them."""
 BY_KIND: dict[str, ToolHiveKind[Any]] = {kind.kind: kind for kind in TOOLHIVE_KINDS}

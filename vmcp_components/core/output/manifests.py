@@ -138,13 +138,14 @@ def collect_env(
     namespace: str,
     backends: Sequence[Backend],
     extra_secret_env: Sequence[SecretEnv] = (),
+    extra_literal_env: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """Container env: namespace, then secret-backed and header env sorted, then the fixed set.
 
     Literal values from the group's objects are escaped for the kubelet (`kubelet_literal`).
     """
     secret_env = set(extra_secret_env)
-    literal: dict[str, str] = {}
+    literal: dict[str, str] = dict(extra_literal_env)
     for backend in backends:
         secret_env.update(backend.secret_env())
         literal.update(backend.literal_env())
@@ -218,10 +219,12 @@ def deployment(
     env: list[dict[str, Any]],
     *,
     incoming_volumes: Sequence[ConfigMapVolume] = (),
+    telemetry_volumes: Sequence[ConfigMapVolume] = (),
 ) -> dict[str, Any]:
     """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes.
 
-    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do.
+    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do;
+    `telemetry_volumes` (the OTLP CA bundle) follow the entries' CA bundles.
     """
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
@@ -234,6 +237,7 @@ def deployment(
     ]
     files = [*incoming_volumes]
     files += [ConfigMapVolume(b.volume_name, b.config_map, b.key, b.mount_dir) for b in ca_bundles]
+    files += telemetry_volumes
     for file in files:
         volumes.append(
             {

@@ -19,6 +19,8 @@ from vmcp_components.core.backends.backend import Backend
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.output import yaml_text
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
+from vmcp_components.core.settings.composite_tools import CompositeTool
+from vmcp_components.core.settings.telemetry_refs import INLINE_TELEMETRY_IGNORED
 from vmcp_components.core.settings.vmcp_aggregation import DEFAULT_PREFIX_FORMAT
 from vmcp_components.core.settings.vmcp_operational import DEFAULT_OPERATIONAL
 from vmcp_components.core.settings.vmcp_sections import closest
@@ -76,11 +78,16 @@ def build_config(
     backends: Sequence[Backend],
     default_auth: AuthStrategy | None = None,
     incoming_auth: Mapping[str, Any] | None = None,
+    *,
+    composite_tools: Sequence[CompositeTool] | None = None,
+    telemetry: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The config document, as plain data in vMCP's key order.
 
     `incoming_auth` is the section with its CRD references resolved (`core.backends.
-    incoming_auth`); unset, the setting is written as given.
+    incoming_auth`); unset, the setting is written as given. `composite_tools` are the inline
+    and referenced tools (`core.backends.composite_refs`; unset: the inline ones), `telemetry`
+    the section `telemetryConfigRef` resolves to (`core.backends.telemetry`).
     """
     aggregation = args.aggregation
     document: dict[str, Any] = {
@@ -95,13 +102,18 @@ def build_config(
         if aggregation is None or aggregation.is_empty()
         else aggregation.document(),
     }
-    if args.composite_tools:
-        document["compositeTools"] = [tool.document() for tool in args.composite_tools]
+    tools = args.composite_tools if composite_tools is None else composite_tools
+    if tools:
+        document["compositeTools"] = [tool.document() for tool in tools]
+    if args.composite_tool_refs:
+        document["compositeToolRefs"] = [ref.document() for ref in args.composite_tool_refs]
     document["operational"] = _fill_defaults(
         args.operational.document() if args.operational else {}, DEFAULT_OPERATIONAL
     )
     if args.metadata:
         document["metadata"] = dict(sorted(args.metadata.items()))
+    if telemetry is not None:
+        document["telemetry"] = dict(telemetry)
     audit = args.audit.for_config(name) if args.audit else None
     if audit:
         document["audit"] = audit
@@ -113,9 +125,13 @@ def build_config(
 
 
 def config_warnings(args: VirtualMCPServerArgs, backends: Sequence[Backend]) -> tuple[str, ...]:
-    """What vmcp logs as a warning at start-up: a tools entry naming no backend of the group."""
+    """What vmcp logs as a warning at start-up: a tools entry naming no backend of the group.
+
+    Also: an inline `telemetry`, which the operator (and so this product) does not use.
+    """
+    ignored = (INLINE_TELEMETRY_IGNORED,) if args.telemetry is not None else ()
     if args.aggregation is None:
-        return ()
+        return ignored
     names = sorted(backend.name for backend in backends)
     deny = args.aggregation.default_tool_visibility == "deny"
     effect = (
@@ -123,7 +139,7 @@ def config_warnings(args: VirtualMCPServerArgs, backends: Sequence[Backend]) -> 
         if deny
         else "its filter and overrides are not applied"
     )
-    return tuple(
+    return ignored + tuple(
         f"{where} {echo(workload)} matches no backend in the group; {effect} (vmcp logs the same)"
         f"{closest(workload, names)}; backends: {', '.join(names)}"
         for where, workload in args.aggregation.workloads()

@@ -28,6 +28,11 @@ from vmcp_components.core.settings.operator_spec import (
     PassthroughHeaders,
     PodTemplateSpec,
 )
+from vmcp_components.core.settings.telemetry_refs import (
+    CompositeToolRefs,
+    InlineTelemetry,
+    TelemetryConfigRef,
+)
 from vmcp_components.core.settings.vmcp_aggregation import Aggregation
 from vmcp_components.core.settings.vmcp_operational import Operational
 from vmcp_components.core.settings.vmcp_sections import IncomingAuth
@@ -158,6 +163,14 @@ class VirtualMCPServerArgs(SettingsModel):
     """vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults."""
     composite_tools: CompositeTools = Field(default=None, alias="compositeTools")
     """vMCP `compositeTools`: workflows over the backends' tools, checked as vMCP does."""
+    composite_tool_refs: CompositeToolRefs = Field(default=None, alias="compositeToolRefs")
+    """VirtualMCPCompositeToolDefinitions of the namespace, appended to `compositeTools`."""
+    telemetry_config_ref: TelemetryConfigRef | None = Field(
+        default=None, alias="telemetryConfigRef"
+    )
+    """An MCPTelemetryConfig of the namespace: config.yaml's `telemetry` (OTLP, Prometheus)."""
+    telemetry: InlineTelemetry | None = None
+    """`config.telemetry`: accepted as the CRD does, not used (the operator ignores it too)."""
     audit: Audit | None = None
     """vMCP `audit` (written when `enabled`; `component` defaults to the vMCP's name)."""
     code_mode: CodeMode | None = Field(default=None, alias="codeMode")
