@@ -169,6 +169,41 @@ FULL_OBJECTS: list[dict[str, Any]] = [
      "data": {"ca.crt": "placeholder"}},
 ]  # fmt: skip
 """What `full`'s incomingAuth references, seeded next to the group."""
+
+# ─── sessionStorage, rateLimiting, optimizer + embeddingServerRef (issue 24, h-storage) ───
+# Redis session storage with a password Secret and a CA Secret, rate limits (shared, perUser
+# under oidc, per tool), the optimizer with a given embeddingService. No Redis runs: the
+# operator never connects to it, and `vmcp validate` does not either. Not here:
+# embeddingServerRef (the operator holds the Deployment until the EmbeddingServer's TEI
+# StatefulSet is Ready, which it did not become on this cluster in 120 s); unit-tested.
+STORAGE_SPEC: dict[str, Any] = {
+    "sessionStorage": {
+        "provider": "redis", "address": "redis.example.svc:6379", "db": 2, "keyPrefix": "vmcp:",
+        "passwordRef": {"name": "redis-auth", "key": "password"},
+        "tls": {"caCertSecretRef": {"name": "redis-ca", "key": "ca.pem"}},
+    },
+}  # fmt: skip
+STORAGE_CONFIG: dict[str, Any] = {
+    "rateLimiting": {
+        "shared": {"maxTokens": 100, "refillPeriod": "1m"},
+        "perUser": {"maxTokens": 10, "refillPeriod": "90s"},
+        "tools": [{"name": "context7_resolve", "shared": {"maxTokens": 5, "refillPeriod": "1s"}}],
+    },
+    "optimizer": {
+        "embeddingService": "http://tei.example.svc:8080",
+        "maxToolsToReturn": 5,
+        "hybridSearchSemanticRatio": "0.7",
+    },
+}
+STORAGE_OBJECTS: list[dict[str, Any]] = [
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-auth"},
+     "stringData": {"password": "not-a-real-redis-password"}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-ca"},
+     "stringData": {"ca.pem": "placeholder"}},
+]  # fmt: skip
+FULL_SPEC.update(STORAGE_SPEC)
+FULL_CONFIG.update(STORAGE_CONFIG)
+FULL_OBJECTS += STORAGE_OBJECTS
 SPECS = {"minimal": ({}, {}), "full": (FULL_SPEC, FULL_CONFIG)}
 OPERATOR_INLINE_RULES = [
     {"apiGroups": ["toolhive.stacklok.dev"], "resources": ["virtualmcpservers"], "verbs": ["get"]},
@@ -331,6 +366,22 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return [] if ours == theirs else [f"{path}: ours {ours!r} != the operator's {theirs!r}"]
 
 
+def _storage_reached_both(
+    written: dict[str, Any], theirs: dict[str, Any], ours: dict[str, Any]
+) -> None:
+    """sessionStorage's password by secretKeyRef only, its CA mounted; never the value."""
+    assert written["sessionStorage"]["tls"] == {
+        "caCertFile": "/etc/toolhive/session-redis-tls/ca.crt"
+    }
+    assert written["rateLimiting"]["shared"]["refillPeriod"] == {"duration": "1m0s"}
+    for objects in (theirs, ours):
+        (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+        env = {item["name"]: item for item in container["env"]}
+        assert env["THV_SESSION_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "redis-auth", "key": "password"}  # fmt: skip
+    assert "not-a-real-redis-password" not in repr(ours)
+
+
 @pytest.mark.parametrize("spec_name", sorted(SPECS))
 def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa: PLR0917
     spec_name: str,
@@ -405,6 +456,7 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
         assert written["incomingAuth"]["oidc"]["clientSecretEnv"] == "VMCP_OIDC_CLIENT_SECRET"
         assert theirs["Service"]["spec"]["sessionAffinity"] == "None"
         assert theirs["Deployment"]["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "mcp"}
+        _storage_reached_both(written, theirs, ours)
     differences = _differences(_normalize(ours, operator=False), _normalize(theirs, operator=True))
     assert not differences, "differences not on the allow-list:\n" + "\n".join(differences)
     entries = client.list(RESOURCES["MCPServerEntry"], namespace=namespace)

@@ -22,6 +22,7 @@ from vmcp_components.core.backends.auth import DISCOVERED, AuthStrategy, resolve
 from vmcp_components.core.backends.backend import Backend, GroupBackends
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.incoming_auth import resolve_incoming_auth
+from vmcp_components.core.backends.vmcp_wide import resolve_vmcp_wide
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.cluster.snapshot import load_snapshot
@@ -213,12 +214,15 @@ def render(
             inventory, args.outgoing_auth.default, "outgoingAuth.default"
         )
     incoming = resolve_incoming_auth(inventory, name, args)
+    wide = resolve_vmcp_wide(inventory, args)
     result = derive_backends(
         inventory, args.group, args.entries, overrides, strict=args.strict, now=now
     )
     _check_deployable(args, result)
 
-    document = build_config(name, args, result.backends, default_auth, incoming.document)
+    document = build_config(
+        name, args, result.backends, default_auth, incoming.document, vmcp_wide=wide.sections
+    )
     validate_config(document)
     config_map = manifests.config_map(
         name, args.namespace, dump_config(document), manifests.common_labels(name, args)
@@ -228,9 +232,17 @@ def render(
     checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
 
     extra_env = (*(default_auth.secret_env if default_auth else ()), *incoming.secret_env)
-    env = manifests.collect_env(name, args.namespace, result.backends, extra_env)
+    env = manifests.collect_env(
+        name, args.namespace, result.backends, (*extra_env, *wide.secret_env)
+    )
     deployment = manifests.deployment(
-        name, args, result.backends, checksum, env, incoming_volumes=incoming.volumes
+        name,
+        args,
+        result.backends,
+        checksum,
+        env,
+        incoming_volumes=incoming.volumes,
+        secret_files=wide.secret_files,
     )
 
     objects = [] if args.service_account else manifests.rbac(name, args)
@@ -249,6 +261,7 @@ def render(
         "url": naming.service_url(name, args.namespace),
     }
     warnings = tuple(w.line() for w in result.warnings) + config_warnings(args, result.backends)
+    warnings += wide.warnings
     return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)
 
 

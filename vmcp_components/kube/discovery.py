@@ -26,6 +26,7 @@ from vmcp_components.core.backends.read_plan import (
 )
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory, extend_inventory
 from vmcp_components.core.cluster.kinds import (
+    EMBEDDING_SERVER,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
@@ -102,6 +103,9 @@ class ClusterDiscovery:
             ]
             auth_objects += [
                 get(resources[MCP_AUTHZ_CONFIG.kind], name) for name in incoming.authz_configs
+            ]
+            auth_objects += [
+                get(resources[EMBEDDING_SERVER.kind], name) for name in incoming.embedding_servers
             ]
             inventory = extend_inventory(inventory, [o for o in auth_objects if o], source)
             _, config_maps, secrets = objects_in_use(inventory, members, auth_configs, incoming)

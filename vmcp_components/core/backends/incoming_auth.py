@@ -20,6 +20,7 @@ import yaml
 
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
+from vmcp_components.core.backends.vmcp_wide import session_secret_uses
 from vmcp_components.core.cluster.inventory import Inventory, mapping_or_empty
 from vmcp_components.core.cluster.kinds import (
     MCP_AUTHZ_CONFIG,
@@ -74,19 +75,29 @@ class IncomingReferences:
     authz_configs: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     """The authz ConfigMap (named by the setting)."""
+    embedding_servers: tuple[str, ...] = ()
+    """`embeddingServerRef` (read like the configs above; see `core.backends.vmcp_wide`)."""
+    secrets: tuple[str, ...] = ()
+    """Secrets the settings name directly (`sessionStorage`'s password and CA): key names only."""
 
 
 NO_REFERENCES = IncomingReferences()
 
 
 def incoming_references(args: VirtualMCPServerArgs) -> IncomingReferences:
-    """What `args.incoming_auth` references by name (before any object is read)."""
+    """What `args.incoming_auth` and the other vMCP-wide settings reference by name.
+
+    Before any object is read; also `embeddingServerRef` and `sessionStorage`'s Secrets.
+    """
     incoming = args.incoming_auth
     source = incoming.authz_config
+    embedding = args.embedding_server_ref
     return IncomingReferences(
         oidc_configs=(incoming.oidc_config_ref.name,) if incoming.oidc_config_ref else (),
         authz_configs=(incoming.authz_config_ref.name,) if incoming.authz_config_ref else (),
         config_maps=(source.config_map.name,) if source and source.config_map else (),
+        embedding_servers=(embedding.name,) if embedding else (),
+        secrets=tuple(sorted({use.secret for use in session_secret_uses(args)})),
     )
 
 

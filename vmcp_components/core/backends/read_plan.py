@@ -23,6 +23,7 @@ from vmcp_components.core.backends.membership import GroupMember, select_members
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.kinds import (
     CONFIG_MAP,
+    EMBEDDING_SERVER,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
@@ -50,6 +51,7 @@ class ReadPlan:
     auth_configs: tuple[str, ...] = ()
     oidc_configs: tuple[str, ...] = ()
     authz_configs: tuple[str, ...] = ()
+    embedding_servers: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
@@ -57,13 +59,14 @@ class ReadPlan:
         """(kind, name) of every object read with a get-call, in read order.
 
         The group, the members by kind, the auth configs, the incomingAuth OIDC and authz
-        configs, then the ConfigMaps (CA bundles, authz policies).
+        configs, the EmbeddingServer, then the ConfigMaps (CA bundles, authz policies).
         """
         names = [(MCP_GROUP.kind, self.group)] if self.group else []
         names += [(kind, n) for kind, members in sorted(self.members.items()) for n in members]
         names += [(MCP_EXTERNAL_AUTH_CONFIG.kind, n) for n in self.auth_configs]
         names += [(MCP_OIDC_CONFIG.kind, n) for n in self.oidc_configs]
         names += [(MCP_AUTHZ_CONFIG.kind, n) for n in self.authz_configs]
+        names += [(EMBEDDING_SERVER.kind, n) for n in self.embedding_servers]
         names += [(CONFIG_MAP.kind, n) for n in self.config_maps]
         return tuple(names)
 
@@ -123,6 +126,7 @@ def objects_in_use(
     config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
     config_maps.update(incoming.config_maps)
     secrets = {key.secret for use in uses for key in use.secret_keys}
+    secrets.update(incoming.secrets)
     for name in incoming.oidc_configs:
         oidc = inventory.get(MCP_OIDC_CONFIG, name)
         if oidc is not None and not isinstance(oidc, Malformed):
@@ -171,6 +175,9 @@ def plan_reads(
         oidc_configs=tuple(n for n in incoming.oidc_configs if inventory.get(MCP_OIDC_CONFIG, n)),
         authz_configs=tuple(
             n for n in incoming.authz_configs if inventory.get(MCP_AUTHZ_CONFIG, n)
+        ),
+        embedding_servers=tuple(
+            n for n in incoming.embedding_servers if inventory.get(EMBEDDING_SERVER, n)
         ),
         config_maps=tuple(sorted(n for n in config_maps if n in inventory.config_maps)),
         secret_keys={

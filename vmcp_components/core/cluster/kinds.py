@@ -22,7 +22,11 @@ from vmcp_components.core.cluster.models import (
     MCPServer,
     MCPServerEntry,
 )
-from vmcp_components.core.cluster.shared_configs import MCPAuthzConfig, MCPOIDCConfig
+from vmcp_components.core.cluster.shared_configs import (
+    EmbeddingServer,
+    MCPAuthzConfig,
+    MCPOIDCConfig,
+)
 
 TOOLHIVE_GROUP = "toolhive.stacklok.dev"
 STORAGE_VERSION = "v1beta1"
@@ -105,6 +109,9 @@ MCP_EXTERNAL_AUTH_CONFIG = ToolHiveKind(
 )
 MCP_OIDC_CONFIG = ToolHiveKind("MCPOIDCConfig", "mcpoidcconfigs", MCPOIDCConfig)
 MCP_AUTHZ_CONFIG = ToolHiveKind("MCPAuthzConfig", "mcpauthzconfigs", MCPAuthzConfig)
+EMBEDDING_SERVER = ToolHiveKind("EmbeddingServer", "embeddingservers", EmbeddingServer)
+EMBEDDING_READY_PHASE = "Ready"
+"""The EmbeddingServer phase the operator waits for before it deploys the vMCP."""
 
 TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_GROUP,
@@ -114,6 +121,7 @@ TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_OIDC_CONFIG,
     MCP_AUTHZ_CONFIG,
+    EMBEDDING_SERVER,
 )
 """Every ToolHive kind read, members in the order derivation walks them."""
 BY_KIND: dict[str, ToolHiveKind[Any]] = {kind.kind: kind for kind in TOOLHIVE_KINDS}

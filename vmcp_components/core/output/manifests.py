@@ -16,6 +16,7 @@ from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.backends.backend import Backend
 from vmcp_components.core.backends.incoming_auth import ConfigMapVolume
+from vmcp_components.core.backends.vmcp_wide import SecretFileVolume
 from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 from vmcp_components.core.output.pod_template import (
     PODTEMPLATESPEC_HASH_ANNOTATION,
@@ -198,6 +199,14 @@ def _scheduling(args: VirtualMCPServerArgs, selector: Mapping[str, str]) -> dict
     return fields
 
 
+def _secret_file_volume(secret: SecretFileVolume) -> dict[str, Any]:
+    items = [{"key": secret.key, "path": secret.file_name}]
+    return {
+        "name": secret.volume_name,
+        "secret": {"secretName": secret.secret, "items": items, "defaultMode": 0o400},
+    }
+
+
 def deployment(
     name: str,
     args: VirtualMCPServerArgs,
@@ -206,10 +215,12 @@ def deployment(
     env: list[dict[str, Any]],
     *,
     incoming_volumes: Sequence[ConfigMapVolume] = (),
+    secret_files: Sequence[SecretFileVolume] = (),
 ) -> dict[str, Any]:
     """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes.
 
-    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do.
+    `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do;
+    `secret_files` (the session Redis CA) come last, one key each, as the operator's do.
     """
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
@@ -233,6 +244,16 @@ def deployment(
             }
         )
         mounts.append({"name": file.volume_name, "mountPath": file.mount_dir, "readOnly": True})
+    for secret in secret_files:
+        volumes.append(_secret_file_volume(secret))
+        mounts.append(
+            {
+                "name": secret.volume_name,
+                "mountPath": f"{secret.mount_dir}/{secret.file_name}",
+                "subPath": secret.file_name,
+                "readOnly": True,
+            }
+        )
     container = {
         "name": "vmcp",
         "image": args.image,

@@ -74,12 +74,16 @@ def build_config(
     backends: Sequence[Backend],
     default_auth: AuthStrategy | None = None,
     incoming_auth: Mapping[str, Any] | None = None,
+    *,
+    vmcp_wide: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The config document, as plain data in vMCP's key order.
 
     `incoming_auth` is the section with its CRD references resolved (`core.backends.
-    incoming_auth`); unset, the setting is written as given.
+    incoming_auth`); unset, the setting is written as given. `vmcp_wide` holds `optimizer`,
+    `sessionStorage` and `rateLimiting` as `core.backends.vmcp_wide` resolves them.
     """
+    wide = vmcp_wide or {}
     aggregation = args.aggregation
     document: dict[str, Any] = {
         "name": name,
@@ -103,8 +107,11 @@ def build_config(
     audit = args.audit.for_config(name) if args.audit else None
     if audit:
         document["audit"] = audit
+    if "optimizer" in wide:
+        document["optimizer"] = wide["optimizer"]
     if args.code_mode is not None:
         document["codeMode"] = args.code_mode.for_config()
+    document.update({k: wide[k] for k in ("sessionStorage", "rateLimiting") if k in wide})
     if args.passthrough_headers:
         document["passthroughHeaders"] = list(args.passthrough_headers)
     return document
