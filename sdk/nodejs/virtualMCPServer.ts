@@ -77,6 +77,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["codeMode"] = args?.codeMode;
             resourceInputs["compositeTools"] = args?.compositeTools;
             resourceInputs["context"] = args?.context;
+            resourceInputs["embeddingServerRef"] = args?.embeddingServerRef;
             resourceInputs["entries"] = args?.entries;
             resourceInputs["group"] = args?.group;
             resourceInputs["image"] = args?.image;
@@ -89,6 +90,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["namespace"] = args?.namespace;
             resourceInputs["nodeSelector"] = args?.nodeSelector;
             resourceInputs["operational"] = args?.operational;
+            resourceInputs["optimizer"] = args?.optimizer;
             resourceInputs["outgoingAuth"] = args?.outgoingAuth;
             resourceInputs["passthroughHeaders"] = args?.passthroughHeaders;
             resourceInputs["podAnnotations"] = args?.podAnnotations;
@@ -97,6 +99,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["podTemplateSpec"] = args?.podTemplateSpec;
             resourceInputs["preflight"] = args?.preflight;
             resourceInputs["priorityClassName"] = args?.priorityClassName;
+            resourceInputs["rateLimiting"] = args?.rateLimiting;
             resourceInputs["replicas"] = args?.replicas;
             resourceInputs["resources"] = args?.resources;
             resourceInputs["securityContextMode"] = args?.securityContextMode;
@@ -105,6 +108,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["serviceAnnotations"] = args?.serviceAnnotations;
             resourceInputs["serviceType"] = args?.serviceType;
             resourceInputs["sessionAffinity"] = args?.sessionAffinity;
+            resourceInputs["sessionStorage"] = args?.sessionStorage;
             resourceInputs["strict"] = args?.strict;
             resourceInputs["tolerations"] = args?.tolerations;
             resourceInputs["topologySpreadConstraints"] = args?.topologySpreadConstraints;
@@ -158,6 +162,10 @@ export interface VirtualMCPServerArgs {
      */
     context?: pulumi.Input<string | undefined>;
     /**
+     * The EmbeddingServer whose URL becomes `optimizer.embeddingService`.
+     */
+    embeddingServerRef?: inputs.EmbeddingServerRefArgs;
+    /**
      * Explicit MCPServerEntry names to use instead of discovering the group's members.
      */
     entries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
@@ -207,6 +215,10 @@ export interface VirtualMCPServerArgs {
      */
     operational?: inputs.OperationalArgs;
     /**
+     * vMCP `optimizer` (find_tool/call_tool over embeddings); needs an embedding service.
+     */
+    optimizer?: inputs.OptimizerArgs;
+    /**
      * vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
      */
     outgoingAuth?: inputs.OutgoingAuthArgs;
@@ -242,6 +254,10 @@ export interface VirtualMCPServerArgs {
      */
     priorityClassName?: string;
     /**
+     * vMCP `rateLimiting` (token buckets: shared, perUser, per tool); needs Redis storage.
+     */
+    rateLimiting?: inputs.RateLimitingArgs;
+    /**
      * Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
      */
     replicas?: number;
@@ -274,6 +290,10 @@ export interface VirtualMCPServerArgs {
      * The Service's `sessionAffinity`.
      */
     sessionAffinity?: enums.SessionAffinity;
+    /**
+     * Session storage (`redis` for several replicas); the password only as a Secret key.
+     */
+    sessionStorage?: inputs.SessionStorageArgs;
     /**
      * Fail the deployment when any group member is skipped (for production stacks).
      */

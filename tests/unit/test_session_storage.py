@@ -23,7 +23,7 @@ from vmcp_components.errors import VmcpError
 
 Raw = dict[str, Any]
 NS = factories.NAMESPACE
-PASSWORD = "hunter2-redis-password"  # noqa: S105 (a test value that must never be rendered)
+PASSWORD = "hunter2-redis-password"  # a test value that must never be rendered
 REDIS: Raw = {
     "provider": "redis",
     "address": "redis.cache.svc:6379",
@@ -383,8 +383,10 @@ def test_a_missing_failed_or_unready_embedding_server_is_said() -> None:
             {"optimizer": {"embeddingService": "http://e", "semanticDistanceThreshold": "-1"}},
             "semanticDistanceThreshold '-1' must match ^([0-9]*[.])?[0-9]+$",
         ),
-        ({"optimizer": {"embeddingService": "http://e", "maxToolsToReturn": 51}}, "maxToolsToReturn"),
-        ({"optimizer": {"embeddingService": "http://e", "embeddingProvider": "vllm"}}, "embeddingProvider"),
+        ({"optimizer": {"embeddingService": "http://e", "maxToolsToReturn": 51}},
+         "maxToolsToReturn"),
+        ({"optimizer": {"embeddingService": "http://e", "embeddingProvider": "vllm"}},
+         "embeddingProvider"),
         ({"optimizer": {"embeddingService": "http://e", "embeddingServiceTimeout": "-1s"}},
          "does not match the CRD's duration pattern"),
     ],
