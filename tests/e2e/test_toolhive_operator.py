@@ -12,8 +12,9 @@ applied under the same names and read back the same way.
 It runs twice: a minimal spec, and `full`, which sets every spec field the component implements
 of issue 24 (compositeTools, audit, codeMode, metadata, passthroughHeaders, sessionAffinity,
 podTemplateSpec, incomingAuth.oidcConfigRef with an inline MCPOIDCConfig holding a client secret
-and a CA bundle, incomingAuth.authzConfig with inline Cedar policies); our config must also pass
-the real `vmcp validate` (which loads the OIDC section and checks its client-secret env var; no
+and a CA bundle, incomingAuth.authzConfig with inline Cedar policies; sessionStorage (Redis,
+password and CA Secrets), rateLimiting, optimizer with embeddingServerRef); our config must also
+pass the real `vmcp validate` (which loads the OIDC section and checks its client-secret env var; no
 token is verified, so the stood-in JWKS fetcher below is never reached).
 
 Every difference must be on `DELIBERATE` below: short, explicit, each one commented with why.
@@ -42,9 +43,10 @@ import pytest
 import yaml
 from lightkube import ApiError, Client, codecs
 from lightkube.generic_resource import create_namespaced_resource
-from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.apps_v1 import Deployment, StatefulSet
 from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.rbac_authorization_v1 import Role, RoleBinding
+from lightkube.types import PatchType
 
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import FIELD_MANAGER, GROUP, RESOURCES, example_objects, seed, wait_for
@@ -172,16 +174,19 @@ FULL_OBJECTS: list[dict[str, Any]] = [
 
 # ─── sessionStorage, rateLimiting, optimizer + embeddingServerRef (issue 24, h-storage) ───
 # Redis session storage with a password Secret and a CA Secret, rate limits (shared, perUser
-# under oidc, per tool), the optimizer with a given embeddingService. No Redis runs: the
-# operator never connects to it, and `vmcp validate` does not either. Not here:
-# embeddingServerRef (the operator holds the Deployment until the EmbeddingServer's TEI
-# StatefulSet is Ready, which it did not become on this cluster in 120 s); unit-tested.
+# under oidc, per tool), the optimizer over an EmbeddingServer (`embeddingServerRef`). No Redis
+# runs: the operator never connects to it, and `vmcp validate` does not either. The operator
+# holds the Deployment until the EmbeddingServer is Ready, i.e. its TEI StatefulSet has a ready
+# replica; the test cluster runs no StatefulSet controller, so `_embedding_server_ready` plays
+# it (as the fake kubelet plays the node) and the operator's own EmbeddingServer controller then
+# sets the phase and the URL we read.
 STORAGE_SPEC: dict[str, Any] = {
     "sessionStorage": {
         "provider": "redis", "address": "redis.example.svc:6379", "db": 2, "keyPrefix": "vmcp:",
         "passwordRef": {"name": "redis-auth", "key": "password"},
         "tls": {"caCertSecretRef": {"name": "redis-ca", "key": "ca.pem"}},
     },
+    "embeddingServerRef": {"name": "tei"},
 }  # fmt: skip
 STORAGE_CONFIG: dict[str, Any] = {
     "rateLimiting": {
@@ -200,6 +205,8 @@ STORAGE_OBJECTS: list[dict[str, Any]] = [
      "stringData": {"password": "not-a-real-redis-password"}},
     {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-ca"},
      "stringData": {"ca.pem": "placeholder"}},
+    {"apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "EmbeddingServer",
+     "metadata": {"name": "tei"}, "spec": {"model": "BAAI/bge-small-en-v1.5"}},
 ]  # fmt: skip
 FULL_SPEC.update(STORAGE_SPEC)
 FULL_CONFIG.update(STORAGE_CONFIG)
@@ -366,6 +373,31 @@ def _differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
     return [] if ours == theirs else [f"{path}: ours {ours!r} != the operator's {theirs!r}"]
 
 
+def _embedding_server_ready(client: Client, namespace: str, spec: dict[str, Any]) -> None:
+    """Play the StatefulSet controller for the operator's TEI StatefulSet; wait for Ready."""
+    if "embeddingServerRef" not in spec:
+        return
+    resource = RESOURCES["EmbeddingServer"]
+    status = {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1, "currentReplicas": 1,
+              "updatedReplicas": 1}  # fmt: skip
+
+    def ready() -> bool:
+        try:
+            stateful = client.get(StatefulSet, "tei", namespace=namespace)
+        except ApiError:
+            return False
+        if (stateful.status is None or not stateful.status.readyReplicas) and (
+            stateful.metadata is not None
+        ):
+            status["observedGeneration"] = stateful.metadata.generation or 1
+            client.patch(StatefulSet.Status, "tei", {"status": status}, namespace=namespace,
+                         patch_type=PatchType.MERGE)  # fmt: skip
+        embedding = client.get(resource, "tei", namespace=namespace)
+        return (embedding.status or {}).get("phase") == "Ready"  # type: ignore[union-attr]
+
+    wait_for(ready, "the EmbeddingServer to be Ready", timeout=90)
+
+
 def _storage_reached_both(
     written: dict[str, Any], theirs: dict[str, Any], ours: dict[str, Any]
 ) -> None:
@@ -380,6 +412,9 @@ def _storage_reached_both(
         assert env["THV_SESSION_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
             "name": "redis-auth", "key": "password"}  # fmt: skip
     assert "not-a-real-redis-password" not in repr(ours)
+    url = written["optimizer"]["embeddingService"]
+    assert url.startswith("http://tei.")
+    assert url.endswith(".svc.cluster.local:8080")
 
 
 @pytest.mark.parametrize("spec_name", sorted(SPECS))
@@ -398,6 +433,7 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
         group += [{**o, "metadata": {**o["metadata"], "namespace": namespace}}
                   for o in copy.deepcopy(FULL_OBJECTS)]  # fmt: skip
     seed(client, group)
+    _embedding_server_ready(client, namespace, extra_spec)
     args = VirtualMCPServerArgs.model_validate(
         {"namespace": namespace, "group": GROUP, **extra_spec, **extra_config}
     )
