@@ -42,6 +42,7 @@ from vmcp_components.core import naming
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory
 from vmcp_components.core.output import manifests
+from vmcp_components.core.output.container_env import collect_env
 from vmcp_components.core.output.vmcp_config import build_config, dump_config, validate_config
 from vmcp_components.core.render import RenderError, Rendering
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
@@ -146,7 +147,7 @@ def stages(inventory: Inventory, args: VirtualMCPServerArgs) -> dict[str, Any]:
     def deployment() -> dict[str, Any]:
         config_map = manifests.config_map(NAME, args.namespace, text)
         checksum = config_map["metadata"]["annotations"][naming.CHECKSUM_ANNOTATION]
-        env = manifests.collect_env(NAME, args.namespace, result.backends)
+        env = collect_env(NAME, args.namespace, result.backends)
         return manifests.deployment(NAME, args, result.backends, checksum, env)
 
     t_deployment, deployment_object = timed(deployment)

@@ -289,10 +289,13 @@ def _vmcp_reads(
         report.need(name in env, f"{where}: env var {name} is read by vmcp but not set")
     if config.get("telemetry") is not None:
         needed.update(name for name in env if name.startswith(OTEL_HEADER_PREFIX))
+    optional = set[str]()
+    if (config.get("sessionStorage") or {}).get("provider") == "redis":
+        optional.add("THV_SESSION_REDIS_PASSWORD")  # read by vmcp for Redis, may be unset
     for name, item in env.items():
         if "valueFrom" in item:
             report.need(
-                name in needed,
+                name in needed | optional,
                 f"{where}: env var {name} is filled from a Secret but nothing reads it",
             )
     if any(name.startswith(HEADER_SECRET_PREFIX) for name in env):

@@ -78,6 +78,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["compositeToolRefs"] = args?.compositeToolRefs;
             resourceInputs["compositeTools"] = args?.compositeTools;
             resourceInputs["context"] = args?.context;
+            resourceInputs["embeddingServerRef"] = args?.embeddingServerRef;
             resourceInputs["entries"] = args?.entries;
             resourceInputs["group"] = args?.group;
             resourceInputs["image"] = args?.image;
@@ -90,6 +91,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["namespace"] = args?.namespace;
             resourceInputs["nodeSelector"] = args?.nodeSelector;
             resourceInputs["operational"] = args?.operational;
+            resourceInputs["optimizer"] = args?.optimizer;
             resourceInputs["outgoingAuth"] = args?.outgoingAuth;
             resourceInputs["passthroughHeaders"] = args?.passthroughHeaders;
             resourceInputs["podAnnotations"] = args?.podAnnotations;
@@ -98,6 +100,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["podTemplateSpec"] = args?.podTemplateSpec;
             resourceInputs["preflight"] = args?.preflight;
             resourceInputs["priorityClassName"] = args?.priorityClassName;
+            resourceInputs["rateLimiting"] = args?.rateLimiting;
             resourceInputs["replicas"] = args?.replicas;
             resourceInputs["resources"] = args?.resources;
             resourceInputs["securityContextMode"] = args?.securityContextMode;
@@ -106,6 +109,7 @@ export class VirtualMCPServer extends pulumi.ComponentResource {
             resourceInputs["serviceAnnotations"] = args?.serviceAnnotations;
             resourceInputs["serviceType"] = args?.serviceType;
             resourceInputs["sessionAffinity"] = args?.sessionAffinity;
+            resourceInputs["sessionStorage"] = args?.sessionStorage;
             resourceInputs["strict"] = args?.strict;
             resourceInputs["telemetry"] = args?.telemetry;
             resourceInputs["telemetryConfigRef"] = args?.telemetryConfigRef;
@@ -165,6 +169,10 @@ export interface VirtualMCPServerArgs {
      */
     context?: pulumi.Input<string | undefined>;
     /**
+     * The EmbeddingServer whose URL becomes `optimizer.embeddingService`.
+     */
+    embeddingServerRef?: inputs.EmbeddingServerRefArgs;
+    /**
      * Explicit MCPServerEntry names to use instead of discovering the group's members.
      */
     entries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
@@ -214,6 +222,10 @@ export interface VirtualMCPServerArgs {
      */
     operational?: inputs.OperationalArgs;
     /**
+     * vMCP `optimizer` (find_tool/call_tool over embeddings); needs an embedding service.
+     */
+    optimizer?: inputs.OptimizerArgs;
+    /**
      * vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
      */
     outgoingAuth?: inputs.OutgoingAuthArgs;
@@ -249,6 +261,10 @@ export interface VirtualMCPServerArgs {
      */
     priorityClassName?: string;
     /**
+     * vMCP `rateLimiting` (token buckets: shared, perUser, per tool); needs Redis storage.
+     */
+    rateLimiting?: inputs.RateLimitingArgs;
+    /**
      * Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
      */
     replicas?: number;
@@ -281,6 +297,10 @@ export interface VirtualMCPServerArgs {
      * The Service's `sessionAffinity`.
      */
     sessionAffinity?: enums.SessionAffinity;
+    /**
+     * Session storage (`redis` for several replicas); the password only as a Secret key.
+     */
+    sessionStorage?: inputs.SessionStorageArgs;
     /**
      * Fail the deployment when any group member is skipped (for production stacks).
      */

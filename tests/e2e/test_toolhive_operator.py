@@ -14,8 +14,9 @@ of issue 24 (compositeTools, audit, codeMode, metadata, passthroughHeaders, sess
 podTemplateSpec, incomingAuth.oidcConfigRef with an inline MCPOIDCConfig holding a client secret
 and a CA bundle, incomingAuth.authzConfig with inline Cedar policies, telemetryConfigRef with an
 MCPTelemetryConfig holding a sensitive header Secret and an OTLP CA bundle, compositeToolRefs
-naming a VirtualMCPCompositeToolDefinition next to the inline compositeTools); our config must
-also pass the real `vmcp validate` (which loads the OIDC section and checks its client-secret
+naming a VirtualMCPCompositeToolDefinition next to the inline compositeTools, sessionStorage
+(Redis, password and CA Secrets), rateLimiting, optimizer with embeddingServerRef); our config
+must also pass the real `vmcp validate` (which loads the OIDC section and checks its client-secret
 env var; no token is verified, so the stood-in JWKS fetcher below is never reached).
 
 Every difference must be on `DELIBERATE` below: short, explicit, each one commented with why.
@@ -44,9 +45,10 @@ import pytest
 import yaml
 from lightkube import ApiError, Client, codecs
 from lightkube.generic_resource import create_namespaced_resource
-from lightkube.resources.apps_v1 import Deployment
+from lightkube.resources.apps_v1 import Deployment, StatefulSet
 from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.rbac_authorization_v1 import Role, RoleBinding
+from lightkube.types import PatchType
 
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import FIELD_MANAGER, GROUP, RESOURCES, example_objects, seed, wait_for
@@ -194,6 +196,46 @@ FULL_OBJECTS: list[dict[str, Any]] = [
 ]  # fmt: skip
 """What `full`'s incomingAuth, telemetryConfigRef and compositeToolRefs reference, seeded next
 to the group."""
+
+# ─── sessionStorage, rateLimiting, optimizer + embeddingServerRef (issue 24, h-storage) ───
+# Redis session storage with a password Secret and a CA Secret, rate limits (shared, perUser
+# under oidc, per tool), the optimizer over an EmbeddingServer (`embeddingServerRef`). No Redis
+# runs: the operator never connects to it, and `vmcp validate` does not either. The operator
+# holds the Deployment until the EmbeddingServer is Ready, i.e. its TEI StatefulSet has a ready
+# replica; the test cluster runs no StatefulSet controller, so `_embedding_server_ready` plays
+# it (as the fake kubelet plays the node) and the operator's own EmbeddingServer controller then
+# sets the phase and the URL we read.
+STORAGE_SPEC: dict[str, Any] = {
+    "sessionStorage": {
+        "provider": "redis", "address": "redis.example.svc:6379", "db": 2, "keyPrefix": "vmcp:",
+        "passwordRef": {"name": "redis-auth", "key": "password"},
+        "tls": {"caCertSecretRef": {"name": "redis-ca", "key": "ca.pem"}},
+    },
+    "embeddingServerRef": {"name": "tei"},
+}  # fmt: skip
+STORAGE_CONFIG: dict[str, Any] = {
+    "rateLimiting": {
+        "shared": {"maxTokens": 100, "refillPeriod": "1m"},
+        "perUser": {"maxTokens": 10, "refillPeriod": "90s"},
+        "tools": [{"name": "context7_resolve", "shared": {"maxTokens": 5, "refillPeriod": "1s"}}],
+    },
+    "optimizer": {
+        "embeddingService": "http://tei.example.svc:8080",
+        "maxToolsToReturn": 5,
+        "hybridSearchSemanticRatio": "0.7",
+    },
+}
+STORAGE_OBJECTS: list[dict[str, Any]] = [
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-auth"},
+     "stringData": {"password": "not-a-real-redis-password"}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "redis-ca"},
+     "stringData": {"ca.pem": "placeholder"}},
+    {"apiVersion": "toolhive.stacklok.dev/v1beta1", "kind": "EmbeddingServer",
+     "metadata": {"name": "tei"}, "spec": {"model": "BAAI/bge-small-en-v1.5"}},
+]  # fmt: skip
+FULL_SPEC.update(STORAGE_SPEC)
+FULL_CONFIG.update(STORAGE_CONFIG)
+FULL_OBJECTS += STORAGE_OBJECTS
 SPECS = {"minimal": ({}, {}), "full": (FULL_SPEC, FULL_CONFIG)}
 OPERATOR_INLINE_RULES = [
     {"apiGroups": ["toolhive.stacklok.dev"], "resources": ["virtualmcpservers"], "verbs": ["get"]},
@@ -374,6 +416,50 @@ def _check_full_reached_the_operator(
     assert header == {"name": "otel-auth", "key": "api-key"}
 
 
+def _embedding_server_ready(client: Client, namespace: str, spec: dict[str, Any]) -> None:
+    """Play the StatefulSet controller for the operator's TEI StatefulSet; wait for Ready."""
+    if "embeddingServerRef" not in spec:
+        return
+    resource = RESOURCES["EmbeddingServer"]
+    status = {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1, "currentReplicas": 1,
+              "updatedReplicas": 1}  # fmt: skip
+
+    def ready() -> bool:
+        try:
+            stateful = client.get(StatefulSet, "tei", namespace=namespace)
+        except ApiError:
+            return False
+        if (stateful.status is None or not stateful.status.readyReplicas) and (
+            stateful.metadata is not None
+        ):
+            status["observedGeneration"] = stateful.metadata.generation or 1
+            client.patch(StatefulSet.Status, "tei", {"status": status}, namespace=namespace,
+                         patch_type=PatchType.MERGE)  # fmt: skip
+        embedding = client.get(resource, "tei", namespace=namespace)
+        return (embedding.status or {}).get("phase") == "Ready"  # type: ignore[union-attr]
+
+    wait_for(ready, "the EmbeddingServer to be Ready", timeout=90)
+
+
+def _storage_reached_both(
+    written: dict[str, Any], theirs: dict[str, Any], ours: dict[str, Any]
+) -> None:
+    """sessionStorage's password by secretKeyRef only, its CA mounted; never the value."""
+    assert written["sessionStorage"]["tls"] == {
+        "caCertFile": "/etc/toolhive/session-redis-tls/ca.crt"
+    }
+    assert written["rateLimiting"]["shared"]["refillPeriod"] == {"duration": "1m0s"}
+    for objects in (theirs, ours):
+        (container,) = objects["Deployment"]["spec"]["template"]["spec"]["containers"]
+        env = {item["name"]: item for item in container["env"]}
+        assert env["THV_SESSION_REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "redis-auth", "key": "password"}  # fmt: skip
+    assert "not-a-real-redis-password" not in repr(ours)
+    url = written["optimizer"]["embeddingService"]
+    assert url.startswith("http://tei.")
+    assert url.endswith(".svc.cluster.local:8080")
+
+
 @pytest.mark.parametrize("spec_name", sorted(SPECS))
 def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa: PLR0917
     spec_name: str,
@@ -390,6 +476,7 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
         group += [{**o, "metadata": {**o["metadata"], "namespace": namespace}}
                   for o in copy.deepcopy(FULL_OBJECTS)]  # fmt: skip
     seed(client, group)
+    _embedding_server_ready(client, namespace, extra_spec)
     args = VirtualMCPServerArgs.model_validate(
         {"namespace": namespace, "group": GROUP, **extra_spec, **extra_config}
     )
@@ -444,6 +531,8 @@ def test_the_operator_declares_what_we_declare_but_the_deliberate_fixes(  # noqa
     if extra_config:  # the spec reached the operator: each field is in what it wrote
         _check_full_reached_the_operator(theirs, extra_config)
         assert "not-a-real-key" not in str(ours) + str(rendering.status)
+        written = yaml.safe_load(theirs["ConfigMap"]["data"]["config.yaml"])
+        _storage_reached_both(written, theirs, ours)
     differences = _differences(_normalize(ours, operator=False), _normalize(theirs, operator=True))
     assert not differences, "differences not on the allow-list:\n" + "\n".join(differences)
     entries = client.list(RESOURCES["MCPServerEntry"], namespace=namespace)

@@ -24,10 +24,12 @@ from vmcp_components.core.backends.composite_refs import resolve_composite_tools
 from vmcp_components.core.backends.derivation import derive_backends
 from vmcp_components.core.backends.incoming_auth import resolve_incoming_auth
 from vmcp_components.core.backends.telemetry import resolve_telemetry
+from vmcp_components.core.backends.vmcp_wide import resolve_vmcp_wide
 from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.models import STATIC_TRANSPORTS
 from vmcp_components.core.cluster.snapshot import load_snapshot
 from vmcp_components.core.output import manifests
+from vmcp_components.core.output.container_env import collect_env
 from vmcp_components.core.output.vmcp_config import (
     build_config,
     config_warnings,
@@ -217,6 +219,7 @@ def render(
     incoming = resolve_incoming_auth(inventory, name, args)
     telemetry = resolve_telemetry(inventory, name, args)
     tools = resolve_composite_tools(inventory, args)
+    wide = resolve_vmcp_wide(inventory, args)
     result = derive_backends(
         inventory, args.group, args.entries, overrides, strict=args.strict, now=now
     )
@@ -230,6 +233,7 @@ def render(
         incoming.document,
         composite_tools=tools,
         telemetry=telemetry.document,
+        vmcp_wide=wide.sections,
     )
     validate_config(document)
     config_map = manifests.config_map(
@@ -243,10 +247,9 @@ def render(
         *(default_auth.secret_env if default_auth else ()),
         *incoming.secret_env,
         *telemetry.secret_env,
+        *wide.secret_env,
     )
-    env = manifests.collect_env(
-        name, args.namespace, result.backends, extra_env, telemetry.literal_env
-    )
+    env = collect_env(name, args.namespace, result.backends, extra_env, telemetry.literal_env)
     deployment = manifests.deployment(
         name,
         args,
@@ -255,6 +258,7 @@ def render(
         env,
         incoming_volumes=incoming.volumes,
         telemetry_volumes=telemetry.volumes,
+        secret_files=wide.secret_files,
     )
 
     objects = [] if args.service_account else manifests.rbac(name, args)
@@ -273,6 +277,7 @@ def render(
         "url": naming.service_url(name, args.namespace),
     }
     warnings = tuple(w.line() for w in result.warnings) + config_warnings(args, result.backends)
+    warnings += wide.warnings
     return Rendering(objects=tuple(objects), status=status, derivation=result, warnings=warnings)
 
 

@@ -27,6 +27,7 @@ from vmcp_components.core.backends.read_plan import (
 from vmcp_components.core.cluster.inventory import Inventory, build_inventory, extend_inventory
 from vmcp_components.core.cluster.kinds import (
     COMPOSITE_TOOL_DEFINITION,
+    EMBEDDING_SERVER,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
@@ -113,6 +114,7 @@ class ClusterDiscovery:
                 for kind, names in (
                     (MCP_TELEMETRY_CONFIG, incoming.telemetry_configs),
                     (COMPOSITE_TOOL_DEFINITION, dict.fromkeys(incoming.composite_tools)),
+                    (EMBEDDING_SERVER, incoming.embedding_servers),
                 )
                 for name in names
             ]

@@ -509,6 +509,171 @@ func (in *labelSelectorRequirementOperatorPtr) ToLabelSelectorRequirementOperato
 	return pulumi.ToOutputWithContext(ctx, in).(LabelSelectorRequirementOperatorPtrOutput)
 }
 
+type OptimizerEmbeddingProvider string
+
+const (
+	OptimizerEmbeddingProviderTei    = OptimizerEmbeddingProvider("tei")
+	OptimizerEmbeddingProviderOpenai = OptimizerEmbeddingProvider("openai")
+)
+
+func (OptimizerEmbeddingProvider) ElementType() reflect.Type {
+	return reflect.TypeOf((*OptimizerEmbeddingProvider)(nil)).Elem()
+}
+
+func (e OptimizerEmbeddingProvider) ToOptimizerEmbeddingProviderOutput() OptimizerEmbeddingProviderOutput {
+	return pulumi.ToOutput(e).(OptimizerEmbeddingProviderOutput)
+}
+
+func (e OptimizerEmbeddingProvider) ToOptimizerEmbeddingProviderOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(OptimizerEmbeddingProviderOutput)
+}
+
+func (e OptimizerEmbeddingProvider) ToOptimizerEmbeddingProviderPtrOutput() OptimizerEmbeddingProviderPtrOutput {
+	return e.ToOptimizerEmbeddingProviderPtrOutputWithContext(context.Background())
+}
+
+func (e OptimizerEmbeddingProvider) ToOptimizerEmbeddingProviderPtrOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderPtrOutput {
+	return OptimizerEmbeddingProvider(e).ToOptimizerEmbeddingProviderOutputWithContext(ctx).ToOptimizerEmbeddingProviderPtrOutputWithContext(ctx)
+}
+
+func (e OptimizerEmbeddingProvider) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OptimizerEmbeddingProvider) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OptimizerEmbeddingProvider) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e OptimizerEmbeddingProvider) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type OptimizerEmbeddingProviderOutput struct{ *pulumi.OutputState }
+
+func (OptimizerEmbeddingProviderOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OptimizerEmbeddingProvider)(nil)).Elem()
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToOptimizerEmbeddingProviderOutput() OptimizerEmbeddingProviderOutput {
+	return o
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToOptimizerEmbeddingProviderOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderOutput {
+	return o
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToOptimizerEmbeddingProviderPtrOutput() OptimizerEmbeddingProviderPtrOutput {
+	return o.ToOptimizerEmbeddingProviderPtrOutputWithContext(context.Background())
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToOptimizerEmbeddingProviderPtrOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OptimizerEmbeddingProvider) *OptimizerEmbeddingProvider {
+		return &v
+	}).(OptimizerEmbeddingProviderPtrOutput)
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OptimizerEmbeddingProvider) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OptimizerEmbeddingProviderOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OptimizerEmbeddingProvider) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type OptimizerEmbeddingProviderPtrOutput struct{ *pulumi.OutputState }
+
+func (OptimizerEmbeddingProviderPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OptimizerEmbeddingProvider)(nil)).Elem()
+}
+
+func (o OptimizerEmbeddingProviderPtrOutput) ToOptimizerEmbeddingProviderPtrOutput() OptimizerEmbeddingProviderPtrOutput {
+	return o
+}
+
+func (o OptimizerEmbeddingProviderPtrOutput) ToOptimizerEmbeddingProviderPtrOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderPtrOutput {
+	return o
+}
+
+func (o OptimizerEmbeddingProviderPtrOutput) Elem() OptimizerEmbeddingProviderOutput {
+	return o.ApplyT(func(v *OptimizerEmbeddingProvider) OptimizerEmbeddingProvider {
+		if v != nil {
+			return *v
+		}
+		var ret OptimizerEmbeddingProvider
+		return ret
+	}).(OptimizerEmbeddingProviderOutput)
+}
+
+func (o OptimizerEmbeddingProviderPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OptimizerEmbeddingProviderPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *OptimizerEmbeddingProvider) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// OptimizerEmbeddingProviderInput is an input type that accepts values of the OptimizerEmbeddingProvider enum
+// A concrete instance of `OptimizerEmbeddingProviderInput` can be one of the following:
+//
+//	OptimizerEmbeddingProviderTei
+//	OptimizerEmbeddingProviderOpenai
+type OptimizerEmbeddingProviderInput interface {
+	pulumi.Input
+
+	ToOptimizerEmbeddingProviderOutput() OptimizerEmbeddingProviderOutput
+	ToOptimizerEmbeddingProviderOutputWithContext(context.Context) OptimizerEmbeddingProviderOutput
+}
+
+var optimizerEmbeddingProviderPtrType = reflect.TypeOf((**OptimizerEmbeddingProvider)(nil)).Elem()
+
+type OptimizerEmbeddingProviderPtrInput interface {
+	pulumi.Input
+
+	ToOptimizerEmbeddingProviderPtrOutput() OptimizerEmbeddingProviderPtrOutput
+	ToOptimizerEmbeddingProviderPtrOutputWithContext(context.Context) OptimizerEmbeddingProviderPtrOutput
+}
+
+type optimizerEmbeddingProviderPtr string
+
+func OptimizerEmbeddingProviderPtr(v string) OptimizerEmbeddingProviderPtrInput {
+	return (*optimizerEmbeddingProviderPtr)(&v)
+}
+
+func (*optimizerEmbeddingProviderPtr) ElementType() reflect.Type {
+	return optimizerEmbeddingProviderPtrType
+}
+
+func (in *optimizerEmbeddingProviderPtr) ToOptimizerEmbeddingProviderPtrOutput() OptimizerEmbeddingProviderPtrOutput {
+	return pulumi.ToOutput(in).(OptimizerEmbeddingProviderPtrOutput)
+}
+
+func (in *optimizerEmbeddingProviderPtr) ToOptimizerEmbeddingProviderPtrOutputWithContext(ctx context.Context) OptimizerEmbeddingProviderPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(OptimizerEmbeddingProviderPtrOutput)
+}
+
 type Preflight string
 
 const (
@@ -1171,6 +1336,171 @@ func (in *sessionAffinityPtr) ToSessionAffinityPtrOutput() SessionAffinityPtrOut
 
 func (in *sessionAffinityPtr) ToSessionAffinityPtrOutputWithContext(ctx context.Context) SessionAffinityPtrOutput {
 	return pulumi.ToOutputWithContext(ctx, in).(SessionAffinityPtrOutput)
+}
+
+type SessionStorageProvider string
+
+const (
+	SessionStorageProviderMemory = SessionStorageProvider("memory")
+	SessionStorageProviderRedis  = SessionStorageProvider("redis")
+)
+
+func (SessionStorageProvider) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionStorageProvider)(nil)).Elem()
+}
+
+func (e SessionStorageProvider) ToSessionStorageProviderOutput() SessionStorageProviderOutput {
+	return pulumi.ToOutput(e).(SessionStorageProviderOutput)
+}
+
+func (e SessionStorageProvider) ToSessionStorageProviderOutputWithContext(ctx context.Context) SessionStorageProviderOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(SessionStorageProviderOutput)
+}
+
+func (e SessionStorageProvider) ToSessionStorageProviderPtrOutput() SessionStorageProviderPtrOutput {
+	return e.ToSessionStorageProviderPtrOutputWithContext(context.Background())
+}
+
+func (e SessionStorageProvider) ToSessionStorageProviderPtrOutputWithContext(ctx context.Context) SessionStorageProviderPtrOutput {
+	return SessionStorageProvider(e).ToSessionStorageProviderOutputWithContext(ctx).ToSessionStorageProviderPtrOutputWithContext(ctx)
+}
+
+func (e SessionStorageProvider) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e SessionStorageProvider) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e SessionStorageProvider) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e SessionStorageProvider) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type SessionStorageProviderOutput struct{ *pulumi.OutputState }
+
+func (SessionStorageProviderOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionStorageProvider)(nil)).Elem()
+}
+
+func (o SessionStorageProviderOutput) ToSessionStorageProviderOutput() SessionStorageProviderOutput {
+	return o
+}
+
+func (o SessionStorageProviderOutput) ToSessionStorageProviderOutputWithContext(ctx context.Context) SessionStorageProviderOutput {
+	return o
+}
+
+func (o SessionStorageProviderOutput) ToSessionStorageProviderPtrOutput() SessionStorageProviderPtrOutput {
+	return o.ToSessionStorageProviderPtrOutputWithContext(context.Background())
+}
+
+func (o SessionStorageProviderOutput) ToSessionStorageProviderPtrOutputWithContext(ctx context.Context) SessionStorageProviderPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SessionStorageProvider) *SessionStorageProvider {
+		return &v
+	}).(SessionStorageProviderPtrOutput)
+}
+
+func (o SessionStorageProviderOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o SessionStorageProviderOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e SessionStorageProvider) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o SessionStorageProviderOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o SessionStorageProviderOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e SessionStorageProvider) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type SessionStorageProviderPtrOutput struct{ *pulumi.OutputState }
+
+func (SessionStorageProviderPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SessionStorageProvider)(nil)).Elem()
+}
+
+func (o SessionStorageProviderPtrOutput) ToSessionStorageProviderPtrOutput() SessionStorageProviderPtrOutput {
+	return o
+}
+
+func (o SessionStorageProviderPtrOutput) ToSessionStorageProviderPtrOutputWithContext(ctx context.Context) SessionStorageProviderPtrOutput {
+	return o
+}
+
+func (o SessionStorageProviderPtrOutput) Elem() SessionStorageProviderOutput {
+	return o.ApplyT(func(v *SessionStorageProvider) SessionStorageProvider {
+		if v != nil {
+			return *v
+		}
+		var ret SessionStorageProvider
+		return ret
+	}).(SessionStorageProviderOutput)
+}
+
+func (o SessionStorageProviderPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o SessionStorageProviderPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *SessionStorageProvider) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// SessionStorageProviderInput is an input type that accepts values of the SessionStorageProvider enum
+// A concrete instance of `SessionStorageProviderInput` can be one of the following:
+//
+//	SessionStorageProviderMemory
+//	SessionStorageProviderRedis
+type SessionStorageProviderInput interface {
+	pulumi.Input
+
+	ToSessionStorageProviderOutput() SessionStorageProviderOutput
+	ToSessionStorageProviderOutputWithContext(context.Context) SessionStorageProviderOutput
+}
+
+var sessionStorageProviderPtrType = reflect.TypeOf((**SessionStorageProvider)(nil)).Elem()
+
+type SessionStorageProviderPtrInput interface {
+	pulumi.Input
+
+	ToSessionStorageProviderPtrOutput() SessionStorageProviderPtrOutput
+	ToSessionStorageProviderPtrOutputWithContext(context.Context) SessionStorageProviderPtrOutput
+}
+
+type sessionStorageProviderPtr string
+
+func SessionStorageProviderPtr(v string) SessionStorageProviderPtrInput {
+	return (*sessionStorageProviderPtr)(&v)
+}
+
+func (*sessionStorageProviderPtr) ElementType() reflect.Type {
+	return sessionStorageProviderPtrType
+}
+
+func (in *sessionStorageProviderPtr) ToSessionStorageProviderPtrOutput() SessionStorageProviderPtrOutput {
+	return pulumi.ToOutput(in).(SessionStorageProviderPtrOutput)
+}
+
+func (in *sessionStorageProviderPtr) ToSessionStorageProviderPtrOutputWithContext(ctx context.Context) SessionStorageProviderPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(SessionStorageProviderPtrOutput)
 }
 
 type TolerationEffect string
@@ -2007,6 +2337,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BackendAuthTypePtrInput)(nil)).Elem(), BackendAuthType("discovered"))
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementOperatorInput)(nil)).Elem(), LabelSelectorRequirementOperator("In"))
 	pulumi.RegisterInputType(reflect.TypeOf((*LabelSelectorRequirementOperatorPtrInput)(nil)).Elem(), LabelSelectorRequirementOperator("In"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OptimizerEmbeddingProviderInput)(nil)).Elem(), OptimizerEmbeddingProvider("tei"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OptimizerEmbeddingProviderPtrInput)(nil)).Elem(), OptimizerEmbeddingProvider("tei"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PreflightInput)(nil)).Elem(), Preflight("off"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PreflightPtrInput)(nil)).Elem(), Preflight("off"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SecurityContextModeInput)(nil)).Elem(), SecurityContextMode("kubernetes"))
@@ -2015,6 +2347,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ServiceTypePtrInput)(nil)).Elem(), ServiceType("ClusterIP"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SessionAffinityInput)(nil)).Elem(), SessionAffinity("ClientIP"))
 	pulumi.RegisterInputType(reflect.TypeOf((*SessionAffinityPtrInput)(nil)).Elem(), SessionAffinity("ClientIP"))
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionStorageProviderInput)(nil)).Elem(), SessionStorageProvider("memory"))
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionStorageProviderPtrInput)(nil)).Elem(), SessionStorageProvider("memory"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationEffectInput)(nil)).Elem(), TolerationEffect("NoSchedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationEffectPtrInput)(nil)).Elem(), TolerationEffect("NoSchedule"))
 	pulumi.RegisterInputType(reflect.TypeOf((*TolerationOperatorInput)(nil)).Elem(), TolerationOperator("Exists"))
@@ -2031,6 +2365,8 @@ func init() {
 	pulumi.RegisterOutputType(BackendAuthTypePtrOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOperatorOutput{})
 	pulumi.RegisterOutputType(LabelSelectorRequirementOperatorPtrOutput{})
+	pulumi.RegisterOutputType(OptimizerEmbeddingProviderOutput{})
+	pulumi.RegisterOutputType(OptimizerEmbeddingProviderPtrOutput{})
 	pulumi.RegisterOutputType(PreflightOutput{})
 	pulumi.RegisterOutputType(PreflightPtrOutput{})
 	pulumi.RegisterOutputType(SecurityContextModeOutput{})
@@ -2039,6 +2375,8 @@ func init() {
 	pulumi.RegisterOutputType(ServiceTypePtrOutput{})
 	pulumi.RegisterOutputType(SessionAffinityOutput{})
 	pulumi.RegisterOutputType(SessionAffinityPtrOutput{})
+	pulumi.RegisterOutputType(SessionStorageProviderOutput{})
+	pulumi.RegisterOutputType(SessionStorageProviderPtrOutput{})
 	pulumi.RegisterOutputType(TolerationEffectOutput{})
 	pulumi.RegisterOutputType(TolerationEffectPtrOutput{})
 	pulumi.RegisterOutputType(TolerationOperatorOutput{})

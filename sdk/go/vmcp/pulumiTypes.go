@@ -2573,6 +2573,142 @@ func (o ElicitationResponseConfigPtrOutput) Action() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// `spec.embeddingServerRef`: an EmbeddingServer (a managed TEI server) in the namespace.
+type EmbeddingServerRef struct {
+	Name string `pulumi:"name"`
+}
+
+// EmbeddingServerRefInput is an input type that accepts EmbeddingServerRefArgs and EmbeddingServerRefOutput values.
+// You can construct a concrete instance of `EmbeddingServerRefInput` via:
+//
+//	EmbeddingServerRefArgs{...}
+type EmbeddingServerRefInput interface {
+	pulumi.Input
+
+	ToEmbeddingServerRefOutput() EmbeddingServerRefOutput
+	ToEmbeddingServerRefOutputWithContext(context.Context) EmbeddingServerRefOutput
+}
+
+// `spec.embeddingServerRef`: an EmbeddingServer (a managed TEI server) in the namespace.
+type EmbeddingServerRefArgs struct {
+	Name string `pulumi:"name"`
+}
+
+func (EmbeddingServerRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmbeddingServerRef)(nil)).Elem()
+}
+
+func (i EmbeddingServerRefArgs) ToEmbeddingServerRefOutput() EmbeddingServerRefOutput {
+	return i.ToEmbeddingServerRefOutputWithContext(context.Background())
+}
+
+func (i EmbeddingServerRefArgs) ToEmbeddingServerRefOutputWithContext(ctx context.Context) EmbeddingServerRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddingServerRefOutput)
+}
+
+func (i EmbeddingServerRefArgs) ToEmbeddingServerRefPtrOutput() EmbeddingServerRefPtrOutput {
+	return i.ToEmbeddingServerRefPtrOutputWithContext(context.Background())
+}
+
+func (i EmbeddingServerRefArgs) ToEmbeddingServerRefPtrOutputWithContext(ctx context.Context) EmbeddingServerRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddingServerRefOutput).ToEmbeddingServerRefPtrOutputWithContext(ctx)
+}
+
+// EmbeddingServerRefPtrInput is an input type that accepts EmbeddingServerRefArgs, EmbeddingServerRefPtr and EmbeddingServerRefPtrOutput values.
+// You can construct a concrete instance of `EmbeddingServerRefPtrInput` via:
+//
+//	        EmbeddingServerRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type EmbeddingServerRefPtrInput interface {
+	pulumi.Input
+
+	ToEmbeddingServerRefPtrOutput() EmbeddingServerRefPtrOutput
+	ToEmbeddingServerRefPtrOutputWithContext(context.Context) EmbeddingServerRefPtrOutput
+}
+
+type embeddingServerRefPtrType EmbeddingServerRefArgs
+
+func EmbeddingServerRefPtr(v *EmbeddingServerRefArgs) EmbeddingServerRefPtrInput {
+	return (*embeddingServerRefPtrType)(v)
+}
+
+func (*embeddingServerRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmbeddingServerRef)(nil)).Elem()
+}
+
+func (i *embeddingServerRefPtrType) ToEmbeddingServerRefPtrOutput() EmbeddingServerRefPtrOutput {
+	return i.ToEmbeddingServerRefPtrOutputWithContext(context.Background())
+}
+
+func (i *embeddingServerRefPtrType) ToEmbeddingServerRefPtrOutputWithContext(ctx context.Context) EmbeddingServerRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EmbeddingServerRefPtrOutput)
+}
+
+// `spec.embeddingServerRef`: an EmbeddingServer (a managed TEI server) in the namespace.
+type EmbeddingServerRefOutput struct{ *pulumi.OutputState }
+
+func (EmbeddingServerRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EmbeddingServerRef)(nil)).Elem()
+}
+
+func (o EmbeddingServerRefOutput) ToEmbeddingServerRefOutput() EmbeddingServerRefOutput {
+	return o
+}
+
+func (o EmbeddingServerRefOutput) ToEmbeddingServerRefOutputWithContext(ctx context.Context) EmbeddingServerRefOutput {
+	return o
+}
+
+func (o EmbeddingServerRefOutput) ToEmbeddingServerRefPtrOutput() EmbeddingServerRefPtrOutput {
+	return o.ToEmbeddingServerRefPtrOutputWithContext(context.Background())
+}
+
+func (o EmbeddingServerRefOutput) ToEmbeddingServerRefPtrOutputWithContext(ctx context.Context) EmbeddingServerRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v EmbeddingServerRef) *EmbeddingServerRef {
+		return &v
+	}).(EmbeddingServerRefPtrOutput)
+}
+
+func (o EmbeddingServerRefOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v EmbeddingServerRef) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type EmbeddingServerRefPtrOutput struct{ *pulumi.OutputState }
+
+func (EmbeddingServerRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**EmbeddingServerRef)(nil)).Elem()
+}
+
+func (o EmbeddingServerRefPtrOutput) ToEmbeddingServerRefPtrOutput() EmbeddingServerRefPtrOutput {
+	return o
+}
+
+func (o EmbeddingServerRefPtrOutput) ToEmbeddingServerRefPtrOutputWithContext(ctx context.Context) EmbeddingServerRefPtrOutput {
+	return o
+}
+
+func (o EmbeddingServerRefPtrOutput) Elem() EmbeddingServerRefOutput {
+	return o.ApplyT(func(v *EmbeddingServerRef) EmbeddingServerRef {
+		if v != nil {
+			return *v
+		}
+		var ret EmbeddingServerRef
+		return ret
+	}).(EmbeddingServerRefOutput)
+}
+
+func (o EmbeddingServerRefPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *EmbeddingServerRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
 // A reference to an MCPExternalAuthConfig in the group's namespace.
 type ExternalAuthConfigName struct {
 	Name string `pulumi:"name"`
@@ -4905,6 +5041,247 @@ func (o OperationalPtrOutput) Timeouts() TimeoutConfigPtrOutput {
 	}).(TimeoutConfigPtrOutput)
 }
 
+// vmcp's `optimizer`: find_tool/call_tool over the tools, searched with embeddings.
+type Optimizer struct {
+	EmbeddingHeaders          map[string]string           `pulumi:"embeddingHeaders"`
+	EmbeddingModel            *string                     `pulumi:"embeddingModel"`
+	EmbeddingProvider         *OptimizerEmbeddingProvider `pulumi:"embeddingProvider"`
+	EmbeddingService          *string                     `pulumi:"embeddingService"`
+	EmbeddingServiceTimeout   *string                     `pulumi:"embeddingServiceTimeout"`
+	HybridSearchSemanticRatio *string                     `pulumi:"hybridSearchSemanticRatio"`
+	MaxToolsToReturn          *int                        `pulumi:"maxToolsToReturn"`
+	SemanticDistanceThreshold *string                     `pulumi:"semanticDistanceThreshold"`
+}
+
+// OptimizerInput is an input type that accepts OptimizerArgs and OptimizerOutput values.
+// You can construct a concrete instance of `OptimizerInput` via:
+//
+//	OptimizerArgs{...}
+type OptimizerInput interface {
+	pulumi.Input
+
+	ToOptimizerOutput() OptimizerOutput
+	ToOptimizerOutputWithContext(context.Context) OptimizerOutput
+}
+
+// vmcp's `optimizer`: find_tool/call_tool over the tools, searched with embeddings.
+type OptimizerArgs struct {
+	EmbeddingHeaders          map[string]string           `pulumi:"embeddingHeaders"`
+	EmbeddingModel            *string                     `pulumi:"embeddingModel"`
+	EmbeddingProvider         *OptimizerEmbeddingProvider `pulumi:"embeddingProvider"`
+	EmbeddingService          *string                     `pulumi:"embeddingService"`
+	EmbeddingServiceTimeout   *string                     `pulumi:"embeddingServiceTimeout"`
+	HybridSearchSemanticRatio *string                     `pulumi:"hybridSearchSemanticRatio"`
+	MaxToolsToReturn          *int                        `pulumi:"maxToolsToReturn"`
+	SemanticDistanceThreshold *string                     `pulumi:"semanticDistanceThreshold"`
+}
+
+func (OptimizerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Optimizer)(nil)).Elem()
+}
+
+func (i OptimizerArgs) ToOptimizerOutput() OptimizerOutput {
+	return i.ToOptimizerOutputWithContext(context.Background())
+}
+
+func (i OptimizerArgs) ToOptimizerOutputWithContext(ctx context.Context) OptimizerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OptimizerOutput)
+}
+
+func (i OptimizerArgs) ToOptimizerPtrOutput() OptimizerPtrOutput {
+	return i.ToOptimizerPtrOutputWithContext(context.Background())
+}
+
+func (i OptimizerArgs) ToOptimizerPtrOutputWithContext(ctx context.Context) OptimizerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OptimizerOutput).ToOptimizerPtrOutputWithContext(ctx)
+}
+
+// OptimizerPtrInput is an input type that accepts OptimizerArgs, OptimizerPtr and OptimizerPtrOutput values.
+// You can construct a concrete instance of `OptimizerPtrInput` via:
+//
+//	        OptimizerArgs{...}
+//
+//	or:
+//
+//	        nil
+type OptimizerPtrInput interface {
+	pulumi.Input
+
+	ToOptimizerPtrOutput() OptimizerPtrOutput
+	ToOptimizerPtrOutputWithContext(context.Context) OptimizerPtrOutput
+}
+
+type optimizerPtrType OptimizerArgs
+
+func OptimizerPtr(v *OptimizerArgs) OptimizerPtrInput {
+	return (*optimizerPtrType)(v)
+}
+
+func (*optimizerPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Optimizer)(nil)).Elem()
+}
+
+func (i *optimizerPtrType) ToOptimizerPtrOutput() OptimizerPtrOutput {
+	return i.ToOptimizerPtrOutputWithContext(context.Background())
+}
+
+func (i *optimizerPtrType) ToOptimizerPtrOutputWithContext(ctx context.Context) OptimizerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OptimizerPtrOutput)
+}
+
+// vmcp's `optimizer`: find_tool/call_tool over the tools, searched with embeddings.
+type OptimizerOutput struct{ *pulumi.OutputState }
+
+func (OptimizerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Optimizer)(nil)).Elem()
+}
+
+func (o OptimizerOutput) ToOptimizerOutput() OptimizerOutput {
+	return o
+}
+
+func (o OptimizerOutput) ToOptimizerOutputWithContext(ctx context.Context) OptimizerOutput {
+	return o
+}
+
+func (o OptimizerOutput) ToOptimizerPtrOutput() OptimizerPtrOutput {
+	return o.ToOptimizerPtrOutputWithContext(context.Background())
+}
+
+func (o OptimizerOutput) ToOptimizerPtrOutputWithContext(ctx context.Context) OptimizerPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Optimizer) *Optimizer {
+		return &v
+	}).(OptimizerPtrOutput)
+}
+
+func (o OptimizerOutput) EmbeddingHeaders() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Optimizer) map[string]string { return v.EmbeddingHeaders }).(pulumi.StringMapOutput)
+}
+
+func (o OptimizerOutput) EmbeddingModel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Optimizer) *string { return v.EmbeddingModel }).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerOutput) EmbeddingProvider() OptimizerEmbeddingProviderPtrOutput {
+	return o.ApplyT(func(v Optimizer) *OptimizerEmbeddingProvider { return v.EmbeddingProvider }).(OptimizerEmbeddingProviderPtrOutput)
+}
+
+func (o OptimizerOutput) EmbeddingService() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Optimizer) *string { return v.EmbeddingService }).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerOutput) EmbeddingServiceTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Optimizer) *string { return v.EmbeddingServiceTimeout }).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerOutput) HybridSearchSemanticRatio() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Optimizer) *string { return v.HybridSearchSemanticRatio }).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerOutput) MaxToolsToReturn() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Optimizer) *int { return v.MaxToolsToReturn }).(pulumi.IntPtrOutput)
+}
+
+func (o OptimizerOutput) SemanticDistanceThreshold() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Optimizer) *string { return v.SemanticDistanceThreshold }).(pulumi.StringPtrOutput)
+}
+
+type OptimizerPtrOutput struct{ *pulumi.OutputState }
+
+func (OptimizerPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Optimizer)(nil)).Elem()
+}
+
+func (o OptimizerPtrOutput) ToOptimizerPtrOutput() OptimizerPtrOutput {
+	return o
+}
+
+func (o OptimizerPtrOutput) ToOptimizerPtrOutputWithContext(ctx context.Context) OptimizerPtrOutput {
+	return o
+}
+
+func (o OptimizerPtrOutput) Elem() OptimizerOutput {
+	return o.ApplyT(func(v *Optimizer) Optimizer {
+		if v != nil {
+			return *v
+		}
+		var ret Optimizer
+		return ret
+	}).(OptimizerOutput)
+}
+
+func (o OptimizerPtrOutput) EmbeddingHeaders() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Optimizer) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.EmbeddingHeaders
+	}).(pulumi.StringMapOutput)
+}
+
+func (o OptimizerPtrOutput) EmbeddingModel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EmbeddingModel
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerPtrOutput) EmbeddingProvider() OptimizerEmbeddingProviderPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *OptimizerEmbeddingProvider {
+		if v == nil {
+			return nil
+		}
+		return v.EmbeddingProvider
+	}).(OptimizerEmbeddingProviderPtrOutput)
+}
+
+func (o OptimizerPtrOutput) EmbeddingService() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EmbeddingService
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerPtrOutput) EmbeddingServiceTimeout() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *string {
+		if v == nil {
+			return nil
+		}
+		return v.EmbeddingServiceTimeout
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerPtrOutput) HybridSearchSemanticRatio() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *string {
+		if v == nil {
+			return nil
+		}
+		return v.HybridSearchSemanticRatio
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o OptimizerPtrOutput) MaxToolsToReturn() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *int {
+		if v == nil {
+			return nil
+		}
+		return v.MaxToolsToReturn
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o OptimizerPtrOutput) SemanticDistanceThreshold() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Optimizer) *string {
+		if v == nil {
+			return nil
+		}
+		return v.SemanticDistanceThreshold
+	}).(pulumi.StringPtrOutput)
+}
+
 // vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
 type OutgoingAuth struct {
 	// Outgoing auth for one backend (or the default): `discovered` or an auth config.
@@ -5808,6 +6185,486 @@ func (o PodTemplateSpecPtrOutput) Spec() pulumi.MapOutput {
 	}).(pulumi.MapOutput)
 }
 
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+type RateLimitBucket struct {
+	MaxTokens    int    `pulumi:"maxTokens"`
+	RefillPeriod string `pulumi:"refillPeriod"`
+}
+
+// RateLimitBucketInput is an input type that accepts RateLimitBucketArgs and RateLimitBucketOutput values.
+// You can construct a concrete instance of `RateLimitBucketInput` via:
+//
+//	RateLimitBucketArgs{...}
+type RateLimitBucketInput interface {
+	pulumi.Input
+
+	ToRateLimitBucketOutput() RateLimitBucketOutput
+	ToRateLimitBucketOutputWithContext(context.Context) RateLimitBucketOutput
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+type RateLimitBucketArgs struct {
+	MaxTokens    int    `pulumi:"maxTokens"`
+	RefillPeriod string `pulumi:"refillPeriod"`
+}
+
+func (RateLimitBucketArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RateLimitBucket)(nil)).Elem()
+}
+
+func (i RateLimitBucketArgs) ToRateLimitBucketOutput() RateLimitBucketOutput {
+	return i.ToRateLimitBucketOutputWithContext(context.Background())
+}
+
+func (i RateLimitBucketArgs) ToRateLimitBucketOutputWithContext(ctx context.Context) RateLimitBucketOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitBucketOutput)
+}
+
+func (i RateLimitBucketArgs) ToRateLimitBucketPtrOutput() RateLimitBucketPtrOutput {
+	return i.ToRateLimitBucketPtrOutputWithContext(context.Background())
+}
+
+func (i RateLimitBucketArgs) ToRateLimitBucketPtrOutputWithContext(ctx context.Context) RateLimitBucketPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitBucketOutput).ToRateLimitBucketPtrOutputWithContext(ctx)
+}
+
+// RateLimitBucketPtrInput is an input type that accepts RateLimitBucketArgs, RateLimitBucketPtr and RateLimitBucketPtrOutput values.
+// You can construct a concrete instance of `RateLimitBucketPtrInput` via:
+//
+//	        RateLimitBucketArgs{...}
+//
+//	or:
+//
+//	        nil
+type RateLimitBucketPtrInput interface {
+	pulumi.Input
+
+	ToRateLimitBucketPtrOutput() RateLimitBucketPtrOutput
+	ToRateLimitBucketPtrOutputWithContext(context.Context) RateLimitBucketPtrOutput
+}
+
+type rateLimitBucketPtrType RateLimitBucketArgs
+
+func RateLimitBucketPtr(v *RateLimitBucketArgs) RateLimitBucketPtrInput {
+	return (*rateLimitBucketPtrType)(v)
+}
+
+func (*rateLimitBucketPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**RateLimitBucket)(nil)).Elem()
+}
+
+func (i *rateLimitBucketPtrType) ToRateLimitBucketPtrOutput() RateLimitBucketPtrOutput {
+	return i.ToRateLimitBucketPtrOutputWithContext(context.Background())
+}
+
+func (i *rateLimitBucketPtrType) ToRateLimitBucketPtrOutputWithContext(ctx context.Context) RateLimitBucketPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitBucketPtrOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+type RateLimitBucketOutput struct{ *pulumi.OutputState }
+
+func (RateLimitBucketOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RateLimitBucket)(nil)).Elem()
+}
+
+func (o RateLimitBucketOutput) ToRateLimitBucketOutput() RateLimitBucketOutput {
+	return o
+}
+
+func (o RateLimitBucketOutput) ToRateLimitBucketOutputWithContext(ctx context.Context) RateLimitBucketOutput {
+	return o
+}
+
+func (o RateLimitBucketOutput) ToRateLimitBucketPtrOutput() RateLimitBucketPtrOutput {
+	return o.ToRateLimitBucketPtrOutputWithContext(context.Background())
+}
+
+func (o RateLimitBucketOutput) ToRateLimitBucketPtrOutputWithContext(ctx context.Context) RateLimitBucketPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v RateLimitBucket) *RateLimitBucket {
+		return &v
+	}).(RateLimitBucketPtrOutput)
+}
+
+func (o RateLimitBucketOutput) MaxTokens() pulumi.IntOutput {
+	return o.ApplyT(func(v RateLimitBucket) int { return v.MaxTokens }).(pulumi.IntOutput)
+}
+
+func (o RateLimitBucketOutput) RefillPeriod() pulumi.StringOutput {
+	return o.ApplyT(func(v RateLimitBucket) string { return v.RefillPeriod }).(pulumi.StringOutput)
+}
+
+type RateLimitBucketPtrOutput struct{ *pulumi.OutputState }
+
+func (RateLimitBucketPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RateLimitBucket)(nil)).Elem()
+}
+
+func (o RateLimitBucketPtrOutput) ToRateLimitBucketPtrOutput() RateLimitBucketPtrOutput {
+	return o
+}
+
+func (o RateLimitBucketPtrOutput) ToRateLimitBucketPtrOutputWithContext(ctx context.Context) RateLimitBucketPtrOutput {
+	return o
+}
+
+func (o RateLimitBucketPtrOutput) Elem() RateLimitBucketOutput {
+	return o.ApplyT(func(v *RateLimitBucket) RateLimitBucket {
+		if v != nil {
+			return *v
+		}
+		var ret RateLimitBucket
+		return ret
+	}).(RateLimitBucketOutput)
+}
+
+func (o RateLimitBucketPtrOutput) MaxTokens() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *RateLimitBucket) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.MaxTokens
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o RateLimitBucketPtrOutput) RefillPeriod() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *RateLimitBucket) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.RefillPeriod
+	}).(pulumi.StringPtrOutput)
+}
+
+// vmcp's `rateLimiting`: shared and per-user buckets, per-tool overrides (needs Redis).
+type RateLimiting struct {
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	PerUser *RateLimitBucket `pulumi:"perUser"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	Shared *RateLimitBucket `pulumi:"shared"`
+	Tools  []ToolRateLimit  `pulumi:"tools"`
+}
+
+// RateLimitingInput is an input type that accepts RateLimitingArgs and RateLimitingOutput values.
+// You can construct a concrete instance of `RateLimitingInput` via:
+//
+//	RateLimitingArgs{...}
+type RateLimitingInput interface {
+	pulumi.Input
+
+	ToRateLimitingOutput() RateLimitingOutput
+	ToRateLimitingOutputWithContext(context.Context) RateLimitingOutput
+}
+
+// vmcp's `rateLimiting`: shared and per-user buckets, per-tool overrides (needs Redis).
+type RateLimitingArgs struct {
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	PerUser *RateLimitBucketArgs `pulumi:"perUser"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	Shared *RateLimitBucketArgs `pulumi:"shared"`
+	Tools  []ToolRateLimitArgs  `pulumi:"tools"`
+}
+
+func (RateLimitingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RateLimiting)(nil)).Elem()
+}
+
+func (i RateLimitingArgs) ToRateLimitingOutput() RateLimitingOutput {
+	return i.ToRateLimitingOutputWithContext(context.Background())
+}
+
+func (i RateLimitingArgs) ToRateLimitingOutputWithContext(ctx context.Context) RateLimitingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitingOutput)
+}
+
+func (i RateLimitingArgs) ToRateLimitingPtrOutput() RateLimitingPtrOutput {
+	return i.ToRateLimitingPtrOutputWithContext(context.Background())
+}
+
+func (i RateLimitingArgs) ToRateLimitingPtrOutputWithContext(ctx context.Context) RateLimitingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitingOutput).ToRateLimitingPtrOutputWithContext(ctx)
+}
+
+// RateLimitingPtrInput is an input type that accepts RateLimitingArgs, RateLimitingPtr and RateLimitingPtrOutput values.
+// You can construct a concrete instance of `RateLimitingPtrInput` via:
+//
+//	        RateLimitingArgs{...}
+//
+//	or:
+//
+//	        nil
+type RateLimitingPtrInput interface {
+	pulumi.Input
+
+	ToRateLimitingPtrOutput() RateLimitingPtrOutput
+	ToRateLimitingPtrOutputWithContext(context.Context) RateLimitingPtrOutput
+}
+
+type rateLimitingPtrType RateLimitingArgs
+
+func RateLimitingPtr(v *RateLimitingArgs) RateLimitingPtrInput {
+	return (*rateLimitingPtrType)(v)
+}
+
+func (*rateLimitingPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**RateLimiting)(nil)).Elem()
+}
+
+func (i *rateLimitingPtrType) ToRateLimitingPtrOutput() RateLimitingPtrOutput {
+	return i.ToRateLimitingPtrOutputWithContext(context.Background())
+}
+
+func (i *rateLimitingPtrType) ToRateLimitingPtrOutputWithContext(ctx context.Context) RateLimitingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RateLimitingPtrOutput)
+}
+
+// vmcp's `rateLimiting`: shared and per-user buckets, per-tool overrides (needs Redis).
+type RateLimitingOutput struct{ *pulumi.OutputState }
+
+func (RateLimitingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RateLimiting)(nil)).Elem()
+}
+
+func (o RateLimitingOutput) ToRateLimitingOutput() RateLimitingOutput {
+	return o
+}
+
+func (o RateLimitingOutput) ToRateLimitingOutputWithContext(ctx context.Context) RateLimitingOutput {
+	return o
+}
+
+func (o RateLimitingOutput) ToRateLimitingPtrOutput() RateLimitingPtrOutput {
+	return o.ToRateLimitingPtrOutputWithContext(context.Background())
+}
+
+func (o RateLimitingOutput) ToRateLimitingPtrOutputWithContext(ctx context.Context) RateLimitingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v RateLimiting) *RateLimiting {
+		return &v
+	}).(RateLimitingPtrOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o RateLimitingOutput) PerUser() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v RateLimiting) *RateLimitBucket { return v.PerUser }).(RateLimitBucketPtrOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o RateLimitingOutput) Shared() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v RateLimiting) *RateLimitBucket { return v.Shared }).(RateLimitBucketPtrOutput)
+}
+
+func (o RateLimitingOutput) Tools() ToolRateLimitArrayOutput {
+	return o.ApplyT(func(v RateLimiting) []ToolRateLimit { return v.Tools }).(ToolRateLimitArrayOutput)
+}
+
+type RateLimitingPtrOutput struct{ *pulumi.OutputState }
+
+func (RateLimitingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RateLimiting)(nil)).Elem()
+}
+
+func (o RateLimitingPtrOutput) ToRateLimitingPtrOutput() RateLimitingPtrOutput {
+	return o
+}
+
+func (o RateLimitingPtrOutput) ToRateLimitingPtrOutputWithContext(ctx context.Context) RateLimitingPtrOutput {
+	return o
+}
+
+func (o RateLimitingPtrOutput) Elem() RateLimitingOutput {
+	return o.ApplyT(func(v *RateLimiting) RateLimiting {
+		if v != nil {
+			return *v
+		}
+		var ret RateLimiting
+		return ret
+	}).(RateLimitingOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o RateLimitingPtrOutput) PerUser() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v *RateLimiting) *RateLimitBucket {
+		if v == nil {
+			return nil
+		}
+		return v.PerUser
+	}).(RateLimitBucketPtrOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o RateLimitingPtrOutput) Shared() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v *RateLimiting) *RateLimitBucket {
+		if v == nil {
+			return nil
+		}
+		return v.Shared
+	}).(RateLimitBucketPtrOutput)
+}
+
+func (o RateLimitingPtrOutput) Tools() ToolRateLimitArrayOutput {
+	return o.ApplyT(func(v *RateLimiting) []ToolRateLimit {
+		if v == nil {
+			return nil
+		}
+		return v.Tools
+	}).(ToolRateLimitArrayOutput)
+}
+
+// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+type RedisTLS struct {
+	// A Secret key holding the CA bundle, mounted at /etc/toolhive/session-redis-tls/ca.crt.
+	CaCertSecretRef    *SecretKeyReference `pulumi:"caCertSecretRef"`
+	InsecureSkipVerify *bool               `pulumi:"insecureSkipVerify"`
+}
+
+// RedisTLSInput is an input type that accepts RedisTLSArgs and RedisTLSOutput values.
+// You can construct a concrete instance of `RedisTLSInput` via:
+//
+//	RedisTLSArgs{...}
+type RedisTLSInput interface {
+	pulumi.Input
+
+	ToRedisTLSOutput() RedisTLSOutput
+	ToRedisTLSOutputWithContext(context.Context) RedisTLSOutput
+}
+
+// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+type RedisTLSArgs struct {
+	// A Secret key holding the CA bundle, mounted at /etc/toolhive/session-redis-tls/ca.crt.
+	CaCertSecretRef    *SecretKeyReferenceArgs `pulumi:"caCertSecretRef"`
+	InsecureSkipVerify *bool                   `pulumi:"insecureSkipVerify"`
+}
+
+func (RedisTLSArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*RedisTLS)(nil)).Elem()
+}
+
+func (i RedisTLSArgs) ToRedisTLSOutput() RedisTLSOutput {
+	return i.ToRedisTLSOutputWithContext(context.Background())
+}
+
+func (i RedisTLSArgs) ToRedisTLSOutputWithContext(ctx context.Context) RedisTLSOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RedisTLSOutput)
+}
+
+func (i RedisTLSArgs) ToRedisTLSPtrOutput() RedisTLSPtrOutput {
+	return i.ToRedisTLSPtrOutputWithContext(context.Background())
+}
+
+func (i RedisTLSArgs) ToRedisTLSPtrOutputWithContext(ctx context.Context) RedisTLSPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RedisTLSOutput).ToRedisTLSPtrOutputWithContext(ctx)
+}
+
+// RedisTLSPtrInput is an input type that accepts RedisTLSArgs, RedisTLSPtr and RedisTLSPtrOutput values.
+// You can construct a concrete instance of `RedisTLSPtrInput` via:
+//
+//	        RedisTLSArgs{...}
+//
+//	or:
+//
+//	        nil
+type RedisTLSPtrInput interface {
+	pulumi.Input
+
+	ToRedisTLSPtrOutput() RedisTLSPtrOutput
+	ToRedisTLSPtrOutputWithContext(context.Context) RedisTLSPtrOutput
+}
+
+type redisTLSPtrType RedisTLSArgs
+
+func RedisTLSPtr(v *RedisTLSArgs) RedisTLSPtrInput {
+	return (*redisTLSPtrType)(v)
+}
+
+func (*redisTLSPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**RedisTLS)(nil)).Elem()
+}
+
+func (i *redisTLSPtrType) ToRedisTLSPtrOutput() RedisTLSPtrOutput {
+	return i.ToRedisTLSPtrOutputWithContext(context.Background())
+}
+
+func (i *redisTLSPtrType) ToRedisTLSPtrOutputWithContext(ctx context.Context) RedisTLSPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(RedisTLSPtrOutput)
+}
+
+// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+type RedisTLSOutput struct{ *pulumi.OutputState }
+
+func (RedisTLSOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*RedisTLS)(nil)).Elem()
+}
+
+func (o RedisTLSOutput) ToRedisTLSOutput() RedisTLSOutput {
+	return o
+}
+
+func (o RedisTLSOutput) ToRedisTLSOutputWithContext(ctx context.Context) RedisTLSOutput {
+	return o
+}
+
+func (o RedisTLSOutput) ToRedisTLSPtrOutput() RedisTLSPtrOutput {
+	return o.ToRedisTLSPtrOutputWithContext(context.Background())
+}
+
+func (o RedisTLSOutput) ToRedisTLSPtrOutputWithContext(ctx context.Context) RedisTLSPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v RedisTLS) *RedisTLS {
+		return &v
+	}).(RedisTLSPtrOutput)
+}
+
+// A Secret key holding the CA bundle, mounted at /etc/toolhive/session-redis-tls/ca.crt.
+func (o RedisTLSOutput) CaCertSecretRef() SecretKeyReferencePtrOutput {
+	return o.ApplyT(func(v RedisTLS) *SecretKeyReference { return v.CaCertSecretRef }).(SecretKeyReferencePtrOutput)
+}
+
+func (o RedisTLSOutput) InsecureSkipVerify() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v RedisTLS) *bool { return v.InsecureSkipVerify }).(pulumi.BoolPtrOutput)
+}
+
+type RedisTLSPtrOutput struct{ *pulumi.OutputState }
+
+func (RedisTLSPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**RedisTLS)(nil)).Elem()
+}
+
+func (o RedisTLSPtrOutput) ToRedisTLSPtrOutput() RedisTLSPtrOutput {
+	return o
+}
+
+func (o RedisTLSPtrOutput) ToRedisTLSPtrOutputWithContext(ctx context.Context) RedisTLSPtrOutput {
+	return o
+}
+
+func (o RedisTLSPtrOutput) Elem() RedisTLSOutput {
+	return o.ApplyT(func(v *RedisTLS) RedisTLS {
+		if v != nil {
+			return *v
+		}
+		var ret RedisTLS
+		return ret
+	}).(RedisTLSOutput)
+}
+
+// A Secret key holding the CA bundle, mounted at /etc/toolhive/session-redis-tls/ca.crt.
+func (o RedisTLSPtrOutput) CaCertSecretRef() SecretKeyReferencePtrOutput {
+	return o.ApplyT(func(v *RedisTLS) *SecretKeyReference {
+		if v == nil {
+			return nil
+		}
+		return v.CaCertSecretRef
+	}).(SecretKeyReferencePtrOutput)
+}
+
+func (o RedisTLSPtrOutput) InsecureSkipVerify() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *RedisTLS) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.InsecureSkipVerify
+	}).(pulumi.BoolPtrOutput)
+}
+
 // Container `resources`; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
 type Resources struct {
 	Limits   map[string]string `pulumi:"limits"`
@@ -5957,6 +6814,376 @@ func (o ResourcesPtrOutput) Requests() pulumi.StringMapOutput {
 		}
 		return v.Requests
 	}).(pulumi.StringMapOutput)
+}
+
+// A key of a Secret in the namespace (`passwordRef`, `caCertSecretRef`): a name, no value.
+type SecretKeyReference struct {
+	Key  string `pulumi:"key"`
+	Name string `pulumi:"name"`
+}
+
+// SecretKeyReferenceInput is an input type that accepts SecretKeyReferenceArgs and SecretKeyReferenceOutput values.
+// You can construct a concrete instance of `SecretKeyReferenceInput` via:
+//
+//	SecretKeyReferenceArgs{...}
+type SecretKeyReferenceInput interface {
+	pulumi.Input
+
+	ToSecretKeyReferenceOutput() SecretKeyReferenceOutput
+	ToSecretKeyReferenceOutputWithContext(context.Context) SecretKeyReferenceOutput
+}
+
+// A key of a Secret in the namespace (`passwordRef`, `caCertSecretRef`): a name, no value.
+type SecretKeyReferenceArgs struct {
+	Key  string `pulumi:"key"`
+	Name string `pulumi:"name"`
+}
+
+func (SecretKeyReferenceArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretKeyReference)(nil)).Elem()
+}
+
+func (i SecretKeyReferenceArgs) ToSecretKeyReferenceOutput() SecretKeyReferenceOutput {
+	return i.ToSecretKeyReferenceOutputWithContext(context.Background())
+}
+
+func (i SecretKeyReferenceArgs) ToSecretKeyReferenceOutputWithContext(ctx context.Context) SecretKeyReferenceOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretKeyReferenceOutput)
+}
+
+func (i SecretKeyReferenceArgs) ToSecretKeyReferencePtrOutput() SecretKeyReferencePtrOutput {
+	return i.ToSecretKeyReferencePtrOutputWithContext(context.Background())
+}
+
+func (i SecretKeyReferenceArgs) ToSecretKeyReferencePtrOutputWithContext(ctx context.Context) SecretKeyReferencePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretKeyReferenceOutput).ToSecretKeyReferencePtrOutputWithContext(ctx)
+}
+
+// SecretKeyReferencePtrInput is an input type that accepts SecretKeyReferenceArgs, SecretKeyReferencePtr and SecretKeyReferencePtrOutput values.
+// You can construct a concrete instance of `SecretKeyReferencePtrInput` via:
+//
+//	        SecretKeyReferenceArgs{...}
+//
+//	or:
+//
+//	        nil
+type SecretKeyReferencePtrInput interface {
+	pulumi.Input
+
+	ToSecretKeyReferencePtrOutput() SecretKeyReferencePtrOutput
+	ToSecretKeyReferencePtrOutputWithContext(context.Context) SecretKeyReferencePtrOutput
+}
+
+type secretKeyReferencePtrType SecretKeyReferenceArgs
+
+func SecretKeyReferencePtr(v *SecretKeyReferenceArgs) SecretKeyReferencePtrInput {
+	return (*secretKeyReferencePtrType)(v)
+}
+
+func (*secretKeyReferencePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SecretKeyReference)(nil)).Elem()
+}
+
+func (i *secretKeyReferencePtrType) ToSecretKeyReferencePtrOutput() SecretKeyReferencePtrOutput {
+	return i.ToSecretKeyReferencePtrOutputWithContext(context.Background())
+}
+
+func (i *secretKeyReferencePtrType) ToSecretKeyReferencePtrOutputWithContext(ctx context.Context) SecretKeyReferencePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SecretKeyReferencePtrOutput)
+}
+
+// A key of a Secret in the namespace (`passwordRef`, `caCertSecretRef`): a name, no value.
+type SecretKeyReferenceOutput struct{ *pulumi.OutputState }
+
+func (SecretKeyReferenceOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SecretKeyReference)(nil)).Elem()
+}
+
+func (o SecretKeyReferenceOutput) ToSecretKeyReferenceOutput() SecretKeyReferenceOutput {
+	return o
+}
+
+func (o SecretKeyReferenceOutput) ToSecretKeyReferenceOutputWithContext(ctx context.Context) SecretKeyReferenceOutput {
+	return o
+}
+
+func (o SecretKeyReferenceOutput) ToSecretKeyReferencePtrOutput() SecretKeyReferencePtrOutput {
+	return o.ToSecretKeyReferencePtrOutputWithContext(context.Background())
+}
+
+func (o SecretKeyReferenceOutput) ToSecretKeyReferencePtrOutputWithContext(ctx context.Context) SecretKeyReferencePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SecretKeyReference) *SecretKeyReference {
+		return &v
+	}).(SecretKeyReferencePtrOutput)
+}
+
+func (o SecretKeyReferenceOutput) Key() pulumi.StringOutput {
+	return o.ApplyT(func(v SecretKeyReference) string { return v.Key }).(pulumi.StringOutput)
+}
+
+func (o SecretKeyReferenceOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v SecretKeyReference) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type SecretKeyReferencePtrOutput struct{ *pulumi.OutputState }
+
+func (SecretKeyReferencePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SecretKeyReference)(nil)).Elem()
+}
+
+func (o SecretKeyReferencePtrOutput) ToSecretKeyReferencePtrOutput() SecretKeyReferencePtrOutput {
+	return o
+}
+
+func (o SecretKeyReferencePtrOutput) ToSecretKeyReferencePtrOutputWithContext(ctx context.Context) SecretKeyReferencePtrOutput {
+	return o
+}
+
+func (o SecretKeyReferencePtrOutput) Elem() SecretKeyReferenceOutput {
+	return o.ApplyT(func(v *SecretKeyReference) SecretKeyReference {
+		if v != nil {
+			return *v
+		}
+		var ret SecretKeyReference
+		return ret
+	}).(SecretKeyReferenceOutput)
+}
+
+func (o SecretKeyReferencePtrOutput) Key() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SecretKeyReference) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Key
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o SecretKeyReferencePtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SecretKeyReference) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// `spec.sessionStorage`: where vMCP keeps sessions (`memory`, or `redis` for replicas).
+type SessionStorage struct {
+	Address   *string `pulumi:"address"`
+	Db        *int    `pulumi:"db"`
+	KeyPrefix *string `pulumi:"keyPrefix"`
+	// The Secret key holding the Redis password: on the pod as an env var, never in config.
+	PasswordRef *SecretKeyReference    `pulumi:"passwordRef"`
+	Provider    SessionStorageProvider `pulumi:"provider"`
+	// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+	Tls *RedisTLS `pulumi:"tls"`
+}
+
+// SessionStorageInput is an input type that accepts SessionStorageArgs and SessionStorageOutput values.
+// You can construct a concrete instance of `SessionStorageInput` via:
+//
+//	SessionStorageArgs{...}
+type SessionStorageInput interface {
+	pulumi.Input
+
+	ToSessionStorageOutput() SessionStorageOutput
+	ToSessionStorageOutputWithContext(context.Context) SessionStorageOutput
+}
+
+// `spec.sessionStorage`: where vMCP keeps sessions (`memory`, or `redis` for replicas).
+type SessionStorageArgs struct {
+	Address   *string `pulumi:"address"`
+	Db        *int    `pulumi:"db"`
+	KeyPrefix *string `pulumi:"keyPrefix"`
+	// The Secret key holding the Redis password: on the pod as an env var, never in config.
+	PasswordRef *SecretKeyReferenceArgs `pulumi:"passwordRef"`
+	Provider    SessionStorageProvider  `pulumi:"provider"`
+	// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+	Tls *RedisTLSArgs `pulumi:"tls"`
+}
+
+func (SessionStorageArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionStorage)(nil)).Elem()
+}
+
+func (i SessionStorageArgs) ToSessionStorageOutput() SessionStorageOutput {
+	return i.ToSessionStorageOutputWithContext(context.Background())
+}
+
+func (i SessionStorageArgs) ToSessionStorageOutputWithContext(ctx context.Context) SessionStorageOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SessionStorageOutput)
+}
+
+func (i SessionStorageArgs) ToSessionStoragePtrOutput() SessionStoragePtrOutput {
+	return i.ToSessionStoragePtrOutputWithContext(context.Background())
+}
+
+func (i SessionStorageArgs) ToSessionStoragePtrOutputWithContext(ctx context.Context) SessionStoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SessionStorageOutput).ToSessionStoragePtrOutputWithContext(ctx)
+}
+
+// SessionStoragePtrInput is an input type that accepts SessionStorageArgs, SessionStoragePtr and SessionStoragePtrOutput values.
+// You can construct a concrete instance of `SessionStoragePtrInput` via:
+//
+//	        SessionStorageArgs{...}
+//
+//	or:
+//
+//	        nil
+type SessionStoragePtrInput interface {
+	pulumi.Input
+
+	ToSessionStoragePtrOutput() SessionStoragePtrOutput
+	ToSessionStoragePtrOutputWithContext(context.Context) SessionStoragePtrOutput
+}
+
+type sessionStoragePtrType SessionStorageArgs
+
+func SessionStoragePtr(v *SessionStorageArgs) SessionStoragePtrInput {
+	return (*sessionStoragePtrType)(v)
+}
+
+func (*sessionStoragePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SessionStorage)(nil)).Elem()
+}
+
+func (i *sessionStoragePtrType) ToSessionStoragePtrOutput() SessionStoragePtrOutput {
+	return i.ToSessionStoragePtrOutputWithContext(context.Background())
+}
+
+func (i *sessionStoragePtrType) ToSessionStoragePtrOutputWithContext(ctx context.Context) SessionStoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SessionStoragePtrOutput)
+}
+
+// `spec.sessionStorage`: where vMCP keeps sessions (`memory`, or `redis` for replicas).
+type SessionStorageOutput struct{ *pulumi.OutputState }
+
+func (SessionStorageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SessionStorage)(nil)).Elem()
+}
+
+func (o SessionStorageOutput) ToSessionStorageOutput() SessionStorageOutput {
+	return o
+}
+
+func (o SessionStorageOutput) ToSessionStorageOutputWithContext(ctx context.Context) SessionStorageOutput {
+	return o
+}
+
+func (o SessionStorageOutput) ToSessionStoragePtrOutput() SessionStoragePtrOutput {
+	return o.ToSessionStoragePtrOutputWithContext(context.Background())
+}
+
+func (o SessionStorageOutput) ToSessionStoragePtrOutputWithContext(ctx context.Context) SessionStoragePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SessionStorage) *SessionStorage {
+		return &v
+	}).(SessionStoragePtrOutput)
+}
+
+func (o SessionStorageOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SessionStorage) *string { return v.Address }).(pulumi.StringPtrOutput)
+}
+
+func (o SessionStorageOutput) Db() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v SessionStorage) *int { return v.Db }).(pulumi.IntPtrOutput)
+}
+
+func (o SessionStorageOutput) KeyPrefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SessionStorage) *string { return v.KeyPrefix }).(pulumi.StringPtrOutput)
+}
+
+// The Secret key holding the Redis password: on the pod as an env var, never in config.
+func (o SessionStorageOutput) PasswordRef() SecretKeyReferencePtrOutput {
+	return o.ApplyT(func(v SessionStorage) *SecretKeyReference { return v.PasswordRef }).(SecretKeyReferencePtrOutput)
+}
+
+func (o SessionStorageOutput) Provider() SessionStorageProviderOutput {
+	return o.ApplyT(func(v SessionStorage) SessionStorageProvider { return v.Provider }).(SessionStorageProviderOutput)
+}
+
+// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+func (o SessionStorageOutput) Tls() RedisTLSPtrOutput {
+	return o.ApplyT(func(v SessionStorage) *RedisTLS { return v.Tls }).(RedisTLSPtrOutput)
+}
+
+type SessionStoragePtrOutput struct{ *pulumi.OutputState }
+
+func (SessionStoragePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SessionStorage)(nil)).Elem()
+}
+
+func (o SessionStoragePtrOutput) ToSessionStoragePtrOutput() SessionStoragePtrOutput {
+	return o
+}
+
+func (o SessionStoragePtrOutput) ToSessionStoragePtrOutputWithContext(ctx context.Context) SessionStoragePtrOutput {
+	return o
+}
+
+func (o SessionStoragePtrOutput) Elem() SessionStorageOutput {
+	return o.ApplyT(func(v *SessionStorage) SessionStorage {
+		if v != nil {
+			return *v
+		}
+		var ret SessionStorage
+		return ret
+	}).(SessionStorageOutput)
+}
+
+func (o SessionStoragePtrOutput) Address() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Address
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o SessionStoragePtrOutput) Db() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Db
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o SessionStoragePtrOutput) KeyPrefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.KeyPrefix
+	}).(pulumi.StringPtrOutput)
+}
+
+// The Secret key holding the Redis password: on the pod as an env var, never in config.
+func (o SessionStoragePtrOutput) PasswordRef() SecretKeyReferencePtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *SecretKeyReference {
+		if v == nil {
+			return nil
+		}
+		return v.PasswordRef
+	}).(SecretKeyReferencePtrOutput)
+}
+
+func (o SessionStoragePtrOutput) Provider() SessionStorageProviderPtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *SessionStorageProvider {
+		if v == nil {
+			return nil
+		}
+		return &v.Provider
+	}).(SessionStorageProviderPtrOutput)
+}
+
+// `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+func (o SessionStoragePtrOutput) Tls() RedisTLSPtrOutput {
+	return o.ApplyT(func(v *SessionStorage) *RedisTLS {
+		if v == nil {
+			return nil
+		}
+		return v.Tls
+	}).(RedisTLSPtrOutput)
 }
 
 // A group member left out of config.yaml.
@@ -7071,6 +8298,121 @@ func (o ToolOverrideMapOutput) MapIndex(k pulumi.StringInput) ToolOverrideOutput
 	}).(ToolOverrideOutput)
 }
 
+// Limits for one tool (`rateLimiting.tools[]`), on top of the server-level ones.
+type ToolRateLimit struct {
+	Name string `pulumi:"name"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	PerUser *RateLimitBucket `pulumi:"perUser"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	Shared *RateLimitBucket `pulumi:"shared"`
+}
+
+// ToolRateLimitInput is an input type that accepts ToolRateLimitArgs and ToolRateLimitOutput values.
+// You can construct a concrete instance of `ToolRateLimitInput` via:
+//
+//	ToolRateLimitArgs{...}
+type ToolRateLimitInput interface {
+	pulumi.Input
+
+	ToToolRateLimitOutput() ToolRateLimitOutput
+	ToToolRateLimitOutputWithContext(context.Context) ToolRateLimitOutput
+}
+
+// Limits for one tool (`rateLimiting.tools[]`), on top of the server-level ones.
+type ToolRateLimitArgs struct {
+	Name string `pulumi:"name"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	PerUser *RateLimitBucketArgs `pulumi:"perUser"`
+	// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+	Shared *RateLimitBucketArgs `pulumi:"shared"`
+}
+
+func (ToolRateLimitArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolRateLimit)(nil)).Elem()
+}
+
+func (i ToolRateLimitArgs) ToToolRateLimitOutput() ToolRateLimitOutput {
+	return i.ToToolRateLimitOutputWithContext(context.Background())
+}
+
+func (i ToolRateLimitArgs) ToToolRateLimitOutputWithContext(ctx context.Context) ToolRateLimitOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolRateLimitOutput)
+}
+
+// ToolRateLimitArrayInput is an input type that accepts ToolRateLimitArray and ToolRateLimitArrayOutput values.
+// You can construct a concrete instance of `ToolRateLimitArrayInput` via:
+//
+//	ToolRateLimitArray{ ToolRateLimitArgs{...} }
+type ToolRateLimitArrayInput interface {
+	pulumi.Input
+
+	ToToolRateLimitArrayOutput() ToolRateLimitArrayOutput
+	ToToolRateLimitArrayOutputWithContext(context.Context) ToolRateLimitArrayOutput
+}
+
+type ToolRateLimitArray []ToolRateLimitInput
+
+func (ToolRateLimitArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ToolRateLimit)(nil)).Elem()
+}
+
+func (i ToolRateLimitArray) ToToolRateLimitArrayOutput() ToolRateLimitArrayOutput {
+	return i.ToToolRateLimitArrayOutputWithContext(context.Background())
+}
+
+func (i ToolRateLimitArray) ToToolRateLimitArrayOutputWithContext(ctx context.Context) ToolRateLimitArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ToolRateLimitArrayOutput)
+}
+
+// Limits for one tool (`rateLimiting.tools[]`), on top of the server-level ones.
+type ToolRateLimitOutput struct{ *pulumi.OutputState }
+
+func (ToolRateLimitOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ToolRateLimit)(nil)).Elem()
+}
+
+func (o ToolRateLimitOutput) ToToolRateLimitOutput() ToolRateLimitOutput {
+	return o
+}
+
+func (o ToolRateLimitOutput) ToToolRateLimitOutputWithContext(ctx context.Context) ToolRateLimitOutput {
+	return o
+}
+
+func (o ToolRateLimitOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v ToolRateLimit) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o ToolRateLimitOutput) PerUser() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v ToolRateLimit) *RateLimitBucket { return v.PerUser }).(RateLimitBucketPtrOutput)
+}
+
+// A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+func (o ToolRateLimitOutput) Shared() RateLimitBucketPtrOutput {
+	return o.ApplyT(func(v ToolRateLimit) *RateLimitBucket { return v.Shared }).(RateLimitBucketPtrOutput)
+}
+
+type ToolRateLimitArrayOutput struct{ *pulumi.OutputState }
+
+func (ToolRateLimitArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ToolRateLimit)(nil)).Elem()
+}
+
+func (o ToolRateLimitArrayOutput) ToToolRateLimitArrayOutput() ToolRateLimitArrayOutput {
+	return o
+}
+
+func (o ToolRateLimitArrayOutput) ToToolRateLimitArrayOutputWithContext(ctx context.Context) ToolRateLimitArrayOutput {
+	return o
+}
+
+func (o ToolRateLimitArrayOutput) Index(i pulumi.IntInput) ToolRateLimitOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ToolRateLimit {
+		return vs[0].([]ToolRateLimit)[vs[1].(int)]
+	}).(ToolRateLimitOutput)
+}
+
 // A pod topology spread constraint; without `labelSelector` it selects the vMCP's pods.
 type TopologySpreadConstraint struct {
 	// A label selector: `matchLabels` and `matchExpressions`.
@@ -7821,6 +9163,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ConflictResolutionConfigPtrInput)(nil)).Elem(), ConflictResolutionConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ElicitationResponseConfigInput)(nil)).Elem(), ElicitationResponseConfigArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ElicitationResponseConfigPtrInput)(nil)).Elem(), ElicitationResponseConfigArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddingServerRefInput)(nil)).Elem(), EmbeddingServerRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EmbeddingServerRefPtrInput)(nil)).Elem(), EmbeddingServerRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExternalAuthConfigNameInput)(nil)).Elem(), ExternalAuthConfigNameArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ExternalAuthConfigNamePtrInput)(nil)).Elem(), ExternalAuthConfigNameArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*FailureHandlingConfigInput)(nil)).Elem(), FailureHandlingConfigArgs{})
@@ -7845,6 +9189,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*OIDCConfigRefPtrInput)(nil)).Elem(), OIDCConfigRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OperationalInput)(nil)).Elem(), OperationalArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OperationalPtrInput)(nil)).Elem(), OperationalArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OptimizerInput)(nil)).Elem(), OptimizerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OptimizerPtrInput)(nil)).Elem(), OptimizerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutgoingAuthInput)(nil)).Elem(), OutgoingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutgoingAuthPtrInput)(nil)).Elem(), OutgoingAuthArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*OutputConfigInput)(nil)).Elem(), OutputConfigArgs{})
@@ -7857,8 +9203,18 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*PodDisruptionBudgetPtrInput)(nil)).Elem(), PodDisruptionBudgetArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodTemplateSpecInput)(nil)).Elem(), PodTemplateSpecArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodTemplateSpecPtrInput)(nil)).Elem(), PodTemplateSpecArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RateLimitBucketInput)(nil)).Elem(), RateLimitBucketArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RateLimitBucketPtrInput)(nil)).Elem(), RateLimitBucketArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RateLimitingInput)(nil)).Elem(), RateLimitingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RateLimitingPtrInput)(nil)).Elem(), RateLimitingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RedisTLSInput)(nil)).Elem(), RedisTLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*RedisTLSPtrInput)(nil)).Elem(), RedisTLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesInput)(nil)).Elem(), ResourcesArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ResourcesPtrInput)(nil)).Elem(), ResourcesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretKeyReferenceInput)(nil)).Elem(), SecretKeyReferenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SecretKeyReferencePtrInput)(nil)).Elem(), SecretKeyReferenceArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionStorageInput)(nil)).Elem(), SessionStorageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SessionStoragePtrInput)(nil)).Elem(), SessionStorageArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingInput)(nil)).Elem(), StepErrorHandlingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*StepErrorHandlingPtrInput)(nil)).Elem(), StepErrorHandlingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TelemetryConfigRefInput)(nil)).Elem(), TelemetryConfigRefArgs{})
@@ -7873,6 +9229,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ToolConfigRefPtrInput)(nil)).Elem(), ToolConfigRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ToolOverrideInput)(nil)).Elem(), ToolOverrideArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ToolOverrideMapInput)(nil)).Elem(), ToolOverrideMap{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolRateLimitInput)(nil)).Elem(), ToolRateLimitArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ToolRateLimitArrayInput)(nil)).Elem(), ToolRateLimitArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintInput)(nil)).Elem(), TopologySpreadConstraintArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TopologySpreadConstraintArrayInput)(nil)).Elem(), TopologySpreadConstraintArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WorkflowStepInput)(nil)).Elem(), WorkflowStepArgs{})
@@ -7911,6 +9269,8 @@ func init() {
 	pulumi.RegisterOutputType(DiscoveredBackendArrayOutput{})
 	pulumi.RegisterOutputType(ElicitationResponseConfigOutput{})
 	pulumi.RegisterOutputType(ElicitationResponseConfigPtrOutput{})
+	pulumi.RegisterOutputType(EmbeddingServerRefOutput{})
+	pulumi.RegisterOutputType(EmbeddingServerRefPtrOutput{})
 	pulumi.RegisterOutputType(ExternalAuthConfigNameOutput{})
 	pulumi.RegisterOutputType(ExternalAuthConfigNamePtrOutput{})
 	pulumi.RegisterOutputType(FailureHandlingConfigOutput{})
@@ -7935,6 +9295,8 @@ func init() {
 	pulumi.RegisterOutputType(OIDCConfigRefPtrOutput{})
 	pulumi.RegisterOutputType(OperationalOutput{})
 	pulumi.RegisterOutputType(OperationalPtrOutput{})
+	pulumi.RegisterOutputType(OptimizerOutput{})
+	pulumi.RegisterOutputType(OptimizerPtrOutput{})
 	pulumi.RegisterOutputType(OutgoingAuthOutput{})
 	pulumi.RegisterOutputType(OutgoingAuthPtrOutput{})
 	pulumi.RegisterOutputType(OutputConfigOutput{})
@@ -7947,8 +9309,18 @@ func init() {
 	pulumi.RegisterOutputType(PodDisruptionBudgetPtrOutput{})
 	pulumi.RegisterOutputType(PodTemplateSpecOutput{})
 	pulumi.RegisterOutputType(PodTemplateSpecPtrOutput{})
+	pulumi.RegisterOutputType(RateLimitBucketOutput{})
+	pulumi.RegisterOutputType(RateLimitBucketPtrOutput{})
+	pulumi.RegisterOutputType(RateLimitingOutput{})
+	pulumi.RegisterOutputType(RateLimitingPtrOutput{})
+	pulumi.RegisterOutputType(RedisTLSOutput{})
+	pulumi.RegisterOutputType(RedisTLSPtrOutput{})
 	pulumi.RegisterOutputType(ResourcesOutput{})
 	pulumi.RegisterOutputType(ResourcesPtrOutput{})
+	pulumi.RegisterOutputType(SecretKeyReferenceOutput{})
+	pulumi.RegisterOutputType(SecretKeyReferencePtrOutput{})
+	pulumi.RegisterOutputType(SessionStorageOutput{})
+	pulumi.RegisterOutputType(SessionStoragePtrOutput{})
 	pulumi.RegisterOutputType(SkippedBackendOutput{})
 	pulumi.RegisterOutputType(SkippedBackendArrayOutput{})
 	pulumi.RegisterOutputType(StepErrorHandlingOutput{})
@@ -7965,6 +9337,8 @@ func init() {
 	pulumi.RegisterOutputType(ToolConfigRefPtrOutput{})
 	pulumi.RegisterOutputType(ToolOverrideOutput{})
 	pulumi.RegisterOutputType(ToolOverrideMapOutput{})
+	pulumi.RegisterOutputType(ToolRateLimitOutput{})
+	pulumi.RegisterOutputType(ToolRateLimitArrayOutput{})
 	pulumi.RegisterOutputType(TopologySpreadConstraintOutput{})
 	pulumi.RegisterOutputType(TopologySpreadConstraintArrayOutput{})
 	pulumi.RegisterOutputType(WorkflowStepOutput{})

@@ -72,6 +72,8 @@ type virtualMCPServerArgs struct {
 	CompositeTools []CompositeTool `pulumi:"compositeTools"`
 	// Context of `kubeconfig` to use; default: its current context.
 	Context *string `pulumi:"context"`
+	// The EmbeddingServer whose URL becomes `optimizer.embeddingService`.
+	EmbeddingServerRef *EmbeddingServerRef `pulumi:"embeddingServerRef"`
 	// Explicit MCPServerEntry names to use instead of discovering the group's members.
 	Entries []string `pulumi:"entries"`
 	// The MCPGroup whose MCPServerEntry, MCPServer and MCPRemoteProxy members become backends.
@@ -97,6 +99,8 @@ type virtualMCPServerArgs struct {
 	NodeSelector map[string]string `pulumi:"nodeSelector"`
 	// vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults.
 	Operational *Operational `pulumi:"operational"`
+	// vMCP `optimizer` (find_tool/call_tool over embeddings); needs an embedding service.
+	Optimizer *Optimizer `pulumi:"optimizer"`
 	// vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
 	OutgoingAuth *OutgoingAuth `pulumi:"outgoingAuth"`
 	// Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop).
@@ -116,6 +120,8 @@ type virtualMCPServerArgs struct {
 	Preflight *Preflight `pulumi:"preflight"`
 	// Pod `priorityClassName`.
 	PriorityClassName *string `pulumi:"priorityClassName"`
+	// vMCP `rateLimiting` (token buckets: shared, perUser, per tool); needs Redis storage.
+	RateLimiting *RateLimiting `pulumi:"rateLimiting"`
 	// Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
 	Replicas *int `pulumi:"replicas"`
 	// Container requests/limits; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
@@ -133,6 +139,8 @@ type virtualMCPServerArgs struct {
 	ServiceType *ServiceType `pulumi:"serviceType"`
 	// The Service's `sessionAffinity`.
 	SessionAffinity *SessionAffinity `pulumi:"sessionAffinity"`
+	// Session storage (`redis` for several replicas); the password only as a Secret key.
+	SessionStorage *SessionStorage `pulumi:"sessionStorage"`
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool `pulumi:"strict"`
 	// `config.telemetry`: accepted as the CRD does, not used (the operator ignores it too).
@@ -161,6 +169,8 @@ type VirtualMCPServerArgs struct {
 	CompositeTools []CompositeToolArgs
 	// Context of `kubeconfig` to use; default: its current context.
 	Context pulumi.StringPtrInput
+	// The EmbeddingServer whose URL becomes `optimizer.embeddingService`.
+	EmbeddingServerRef *EmbeddingServerRefArgs
 	// Explicit MCPServerEntry names to use instead of discovering the group's members.
 	Entries pulumi.StringArrayInput
 	// The MCPGroup whose MCPServerEntry, MCPServer and MCPRemoteProxy members become backends.
@@ -186,6 +196,8 @@ type VirtualMCPServerArgs struct {
 	NodeSelector map[string]string
 	// vMCP `operational`, typed and checked as vMCP does; unset fields get vMCP's defaults.
 	Operational *OperationalArgs
+	// vMCP `optimizer` (find_tool/call_tool over embeddings); needs an embedding service.
+	Optimizer *OptimizerArgs
 	// vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
 	OutgoingAuth *OutgoingAuthArgs
 	// Caller headers vMCP forwards to every backend (never Authorization, Cookie, hop-by-hop).
@@ -205,6 +217,8 @@ type VirtualMCPServerArgs struct {
 	Preflight *Preflight
 	// Pod `priorityClassName`.
 	PriorityClassName *string
+	// vMCP `rateLimiting` (token buckets: shared, perUser, per tool); needs Redis storage.
+	RateLimiting *RateLimitingArgs
 	// Deployment replicas; unset leaves `spec.replicas` out (HPA-friendly).
 	Replicas *int
 	// Container requests/limits; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
@@ -222,6 +236,8 @@ type VirtualMCPServerArgs struct {
 	ServiceType *ServiceType
 	// The Service's `sessionAffinity`.
 	SessionAffinity *SessionAffinity
+	// Session storage (`redis` for several replicas); the password only as a Secret key.
+	SessionStorage *SessionStorageArgs
 	// Fail the deployment when any group member is skipped (for production stacks).
 	Strict *bool
 	// `config.telemetry`: accepted as the CRD does, not used (the operator ignores it too).

@@ -178,6 +178,13 @@ export interface ElicitationResponseConfigArgs {
 }
 
 /**
+ * `spec.embeddingServerRef`: an EmbeddingServer (a managed TEI server) in the namespace.
+ */
+export interface EmbeddingServerRefArgs {
+    name: string;
+}
+
+/**
  * A reference to an MCPExternalAuthConfig in the group's namespace.
  */
 export interface ExternalAuthConfigNameArgs {
@@ -344,6 +351,20 @@ export interface OperationalArgs {
 }
 
 /**
+ * vmcp's `optimizer`: find_tool/call_tool over the tools, searched with embeddings.
+ */
+export interface OptimizerArgs {
+    embeddingHeaders?: {[key: string]: string};
+    embeddingModel?: string;
+    embeddingProvider?: enums.OptimizerEmbeddingProvider;
+    embeddingService?: string;
+    embeddingServiceTimeout?: string;
+    hybridSearchSemanticRatio?: string;
+    maxToolsToReturn?: number;
+    semanticDistanceThreshold?: string;
+}
+
+/**
  * vMCP's `outgoingAuth`: a default strategy and per-backend overrides.
  */
 export interface OutgoingAuthArgs {
@@ -405,11 +426,71 @@ export interface PodTemplateSpecArgs {
 }
 
 /**
+ * A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+ */
+export interface RateLimitBucketArgs {
+    maxTokens: number;
+    refillPeriod: string;
+}
+
+/**
+ * vmcp's `rateLimiting`: shared and per-user buckets, per-tool overrides (needs Redis).
+ */
+export interface RateLimitingArgs {
+    /**
+     * A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+     */
+    perUser?: inputs.RateLimitBucketArgs;
+    /**
+     * A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+     */
+    shared?: inputs.RateLimitBucketArgs;
+    tools?: inputs.ToolRateLimitArgs[];
+}
+
+/**
+ * `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+ */
+export interface RedisTLSArgs {
+    /**
+     * A Secret key holding the CA bundle, mounted at /etc/toolhive/session-redis-tls/ca.crt.
+     */
+    caCertSecretRef?: inputs.SecretKeyReferenceArgs;
+    insecureSkipVerify?: boolean;
+}
+
+/**
  * Container `resources`; replaces the default (requests 100m/128Mi, limits 500m/512Mi).
  */
 export interface ResourcesArgs {
     limits?: {[key: string]: string};
     requests?: {[key: string]: string};
+}
+
+/**
+ * A key of a Secret in the namespace (`passwordRef`, `caCertSecretRef`): a name, no value.
+ */
+export interface SecretKeyReferenceArgs {
+    key: string;
+    name: string;
+}
+
+/**
+ * `spec.sessionStorage`: where vMCP keeps sessions (`memory`, or `redis` for replicas).
+ */
+export interface SessionStorageArgs {
+    address?: string;
+    db?: number;
+    keyPrefix?: string;
+    /**
+     * The Secret key holding the Redis password: on the pod as an env var, never in config.
+     */
+    passwordRef?: inputs.SecretKeyReferenceArgs;
+    provider: enums.SessionStorageProvider;
+    /**
+     * `sessionStorage.tls`: TLS to Redis; `{}` verifies against the system roots.
+     */
+    tls?: inputs.RedisTLSArgs;
 }
 
 /**
@@ -480,6 +561,21 @@ export interface ToolOverrideArgs {
     annotations?: inputs.ToolAnnotationsOverrideArgs;
     description?: string;
     name?: string;
+}
+
+/**
+ * Limits for one tool (`rateLimiting.tools[]`), on top of the server-level ones.
+ */
+export interface ToolRateLimitArgs {
+    name: string;
+    /**
+     * A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+     */
+    perUser?: inputs.RateLimitBucketArgs;
+    /**
+     * A token bucket: `maxTokens` (the burst) refilled over `refillPeriod`.
+     */
+    shared?: inputs.RateLimitBucketArgs;
 }
 
 /**

@@ -20,6 +20,7 @@ import yaml
 
 from vmcp_components.core import naming
 from vmcp_components.core.backends.auth import SecretEnv
+from vmcp_components.core.backends.vmcp_wide import session_secret_uses
 from vmcp_components.core.cluster.inventory import Inventory, mapping_or_empty
 from vmcp_components.core.cluster.kinds import (
     MCP_AUTHZ_CONFIG,
@@ -82,6 +83,10 @@ class IncomingReferences:
     telemetry_configs: tuple[str, ...] = ()
     composite_tools: tuple[str, ...] = ()
     """VirtualMCPCompositeToolDefinition names, in the setting's order."""
+    embedding_servers: tuple[str, ...] = ()
+    """`embeddingServerRef` (read like the configs above; see `core.backends.vmcp_wide`)."""
+    secrets: tuple[str, ...] = ()
+    """Secrets the settings name directly (`sessionStorage`'s password and CA): key names only."""
 
 
 NO_REFERENCES = IncomingReferences()
@@ -90,17 +95,21 @@ NO_REFERENCES = IncomingReferences()
 def incoming_references(args: VirtualMCPServerArgs) -> IncomingReferences:
     """What the arguments reference by name, before any object is read.
 
-    `incomingAuth`'s objects, `telemetryConfigRef` and `compositeToolRefs`.
+    `incomingAuth`'s objects, `telemetryConfigRef`, `compositeToolRefs`, `embeddingServerRef`
+    and `sessionStorage`'s Secrets.
     """
     incoming = args.incoming_auth
     source = incoming.authz_config
     telemetry = args.telemetry_config_ref
+    embedding = args.embedding_server_ref
     return IncomingReferences(
         oidc_configs=(incoming.oidc_config_ref.name,) if incoming.oidc_config_ref else (),
         authz_configs=(incoming.authz_config_ref.name,) if incoming.authz_config_ref else (),
         config_maps=(source.config_map.name,) if source and source.config_map else (),
         telemetry_configs=(telemetry.name,) if telemetry else (),
         composite_tools=tuple(ref.name for ref in args.composite_tool_refs or ()),
+        embedding_servers=(embedding.name,) if embedding else (),
+        secrets=tuple(sorted({use.secret for use in session_secret_uses(args)})),
     )
 
 

@@ -25,6 +25,7 @@ from vmcp_components.core.cluster.inventory import Inventory
 from vmcp_components.core.cluster.kinds import (
     COMPOSITE_TOOL_DEFINITION,
     CONFIG_MAP,
+    EMBEDDING_SERVER,
     MCP_AUTHZ_CONFIG,
     MCP_EXTERNAL_AUTH_CONFIG,
     MCP_GROUP,
@@ -56,6 +57,7 @@ class ReadPlan:
     authz_configs: tuple[str, ...] = ()
     telemetry_configs: tuple[str, ...] = ()
     composite_tools: tuple[str, ...] = ()
+    embedding_servers: tuple[str, ...] = ()
     config_maps: tuple[str, ...] = ()
     secret_keys: Mapping[str, frozenset[str]] = field(default_factory=dict[str, frozenset[str]])
 
@@ -63,8 +65,8 @@ class ReadPlan:
         """(kind, name) of every object read with a get-call, in read order.
 
         The group, the members by kind, the auth configs, the incomingAuth OIDC and authz
-        configs, the telemetry config, the composite tool definitions, then the ConfigMaps (CA
-        bundles, authz policies).
+        configs, the telemetry config, the composite tool definitions, the EmbeddingServer, then
+        the ConfigMaps (CA bundles, authz policies).
         """
         names = [(MCP_GROUP.kind, self.group)] if self.group else []
         names += [(kind, n) for kind, members in sorted(self.members.items()) for n in members]
@@ -73,6 +75,7 @@ class ReadPlan:
         names += [(MCP_AUTHZ_CONFIG.kind, n) for n in self.authz_configs]
         names += [(MCP_TELEMETRY_CONFIG.kind, n) for n in self.telemetry_configs]
         names += [(COMPOSITE_TOOL_DEFINITION.kind, n) for n in self.composite_tools]
+        names += [(EMBEDDING_SERVER.kind, n) for n in self.embedding_servers]
         names += [(CONFIG_MAP.kind, n) for n in self.config_maps]
         return tuple(names)
 
@@ -132,6 +135,7 @@ def objects_in_use(
     config_maps = {use.ca_bundle.config_map for use in uses if use.ca_bundle}
     config_maps.update(incoming.config_maps)
     secrets = {key.secret for use in uses for key in use.secret_keys}
+    secrets.update(incoming.secrets)
     shared: list[object] = [inventory.get(MCP_OIDC_CONFIG, n) for n in incoming.oidc_configs]
     shared += [inventory.get(MCP_TELEMETRY_CONFIG, n) for n in incoming.telemetry_configs]
     for config in shared:  # missing or malformed ones: the render says what is wrong
@@ -194,6 +198,9 @@ def plan_reads(
             n
             for n in dict.fromkeys(incoming.composite_tools)
             if inventory.get(COMPOSITE_TOOL_DEFINITION, n)
+        ),
+        embedding_servers=tuple(
+            n for n in incoming.embedding_servers if inventory.get(EMBEDDING_SERVER, n)
         ),
         config_maps=tuple(sorted(n for n in config_maps if n in inventory.config_maps)),
         secret_keys={

@@ -22,7 +22,11 @@ from vmcp_components.core.cluster.models import (
     MCPServer,
     MCPServerEntry,
 )
-from vmcp_components.core.cluster.shared_configs import MCPAuthzConfig, MCPOIDCConfig
+from vmcp_components.core.cluster.shared_configs import (
+    EmbeddingServer,
+    MCPAuthzConfig,
+    MCPOIDCConfig,
+)
 from vmcp_components.core.cluster.telemetry_config import (
     MCPTelemetryConfig,
     VirtualMCPCompositeToolDefinition,
@@ -115,6 +119,9 @@ COMPOSITE_TOOL_DEFINITION = ToolHiveKind(
     "virtualmcpcompositetooldefinitions",
     VirtualMCPCompositeToolDefinition,
 )
+EMBEDDING_SERVER = ToolHiveKind("EmbeddingServer", "embeddingservers", EmbeddingServer)
+EMBEDDING_READY_PHASE = "Ready"
+"""The EmbeddingServer phase the operator waits for before it deploys the vMCP."""
 
 TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_GROUP,
@@ -126,6 +133,7 @@ TOOLHIVE_KINDS: tuple[ToolHiveKind[Any], ...] = (
     MCP_AUTHZ_CONFIG,
     MCP_TELEMETRY_CONFIG,
     COMPOSITE_TOOL_DEFINITION,
+    EMBEDDING_SERVER,
 )
 """Every ToolHive kind read, members in the order derivation walks them."""
 BY_KIND: dict[str, ToolHiveKind[Any]] = {kind.kind: kind for kind in TOOLHIVE_KINDS}

@@ -1,10 +1,11 @@
-"""Typed views of the vMCP-wide objects a VirtualMCPServer names: MCPOIDCConfig, MCPAuthzConfig.
+"""Typed views of the vMCP-wide objects a VirtualMCPServer names: OIDC, authz, embedding server.
 
 Unlike a member's MCPExternalAuthConfig, these serve the whole vMCP (incoming authentication and
 authorization), so a missing or broken one fails the run instead of skipping a member. The models
 mirror `toolhive.stacklok.dev/v1beta1` v0.63.0 (`mcpoidcconfig_types.go`,
-`mcpauthzconfig_types.go`): camelCase on the wire, unknown fields ignored, the CRD's required
-fields and the Go `Validate` rule (the section set if and only if its type) enforced.
+`mcpauthzconfig_types.go`, `embeddingserver_types.go`): camelCase on the wire, unknown fields
+ignored, the CRD's required fields and the Go `Validate` rule (the section set if and only if
+its type) enforced.
 """
 
 from __future__ import annotations
@@ -91,3 +92,33 @@ class MCPAuthzConfig(ClusterModel):
     metadata: ObjectMeta
     spec: MCPAuthzConfigSpec
     status: WorkloadStatus | None = None
+
+
+class EmbeddingServerSpec(ClusterModel):
+    """What the URL depends on: the port (the CRD's default 8080)."""
+
+    port: int = 0
+
+
+class EmbeddingServerStatus(ClusterModel):
+    """The operator's view: `phase` (Pending, Downloading, Ready, Failed), `url`, replicas."""
+
+    phase: str = ""
+    message: str = ""
+    url: str = ""
+    ready_replicas: int = 0
+
+
+class EmbeddingServer(ClusterModel):
+    """A managed TEI embedding server, referenced by `embeddingServerRef`."""
+
+    metadata: ObjectMeta
+    spec: EmbeddingServerSpec = Field(default_factory=EmbeddingServerSpec)
+    status: EmbeddingServerStatus | None = None
+
+    def url(self, namespace: str) -> str:
+        """`status.url`, else the operator's `http://<name>.<ns>.svc.cluster.local:<port>`."""
+        if self.status is not None and self.status.url:
+            return self.status.url
+        port = self.spec.port if self.spec.port > 0 else 8080
+        return f"http://{self.metadata.name}.{namespace}.svc.cluster.local:{port}"

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vmcp_components.core import naming
-from vmcp_components.core.backends.auth import SecretEnv
 from vmcp_components.core.backends.backend import Backend
 from vmcp_components.core.backends.incoming_auth import ConfigMapVolume
+from vmcp_components.core.backends.vmcp_wide import SecretFileVolume
 from vmcp_components.core.cluster.kinds import TOOLHIVE_GROUP, VMCP_ROLE_KINDS
 from vmcp_components.core.output.pod_template import (
     PODTEMPLATESPEC_HASH_ANNOTATION,
@@ -23,7 +23,6 @@ from vmcp_components.core.output.pod_template import (
     pod_template_spec_hash,
 )
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
-from vmcp_components.errors import VmcpError
 
 _RBAC = "rbac.authorization.k8s.io/v1"
 API_VERSIONS: Mapping[str, str] = {
@@ -36,14 +35,6 @@ API_VERSIONS: Mapping[str, str] = {
     "PodDisruptionBudget": "policy/v1",
 }
 """The apiVersion of each kind rendered here (the component's children)."""
-
-# Env the operator always sets (EnsureRequiredEnvVars); /tmp is inside the container.
-REQUIRED_ENV = (
-    ("XDG_CONFIG_HOME", "/tmp"),
-    ("HOME", "/tmp"),
-    ("TOOLHIVE_RUNTIME", "kubernetes"),
-    ("UNSTRUCTURED_LOGS", "false"),
-)
 
 
 def _restricted_ids(args: VirtualMCPServerArgs) -> dict[str, Any]:
@@ -124,52 +115,6 @@ def config_map(
     }
 
 
-def kubelet_literal(value: str) -> str:
-    """`value` as an env `value` the kubelet passes through unchanged: every `$` doubled.
-
-    The kubelet expands `$(VAR)` in env values and turns `$$` into `$`, so a header value such
-    as `$(HOME)` or `a$b` would otherwise reach the backend changed.
-    """
-    return value.replace("$", "$$")
-
-
-def collect_env(
-    name: str,
-    namespace: str,
-    backends: Sequence[Backend],
-    extra_secret_env: Sequence[SecretEnv] = (),
-    extra_literal_env: Sequence[tuple[str, str]] = (),
-) -> list[dict[str, Any]]:
-    """Container env: namespace, then secret-backed and header env sorted, then the fixed set.
-
-    Literal values from the group's objects are escaped for the kubelet (`kubelet_literal`).
-    """
-    secret_env = set(extra_secret_env)
-    literal: dict[str, str] = dict(extra_literal_env)
-    for backend in backends:
-        secret_env.update(backend.secret_env())
-        literal.update(backend.literal_env())
-    by_name: dict[str, dict[str, Any]] = {}
-    for env in sorted(secret_env):
-        if env.name in by_name:
-            raise VmcpError(
-                f"env var {env.name} would be filled from two different Secret keys; auth configs "
-                "whose names normalise alike (e.g. 'a-b' and 'a.b') cannot be used together"
-            )
-        by_name[env.name] = {
-            "name": env.name,
-            "valueFrom": {"secretKeyRef": {"name": env.secret, "key": env.key}},
-        }
-    for env_name, value in literal.items():
-        by_name[env_name] = {"name": env_name, "value": kubelet_literal(value)}
-    env_list = [{"name": "VMCP_NAMESPACE", "value": namespace}]
-    env_list += [by_name[key] for key in sorted(by_name)]
-    env_list += [{"name": key, "value": value} for key, value in REQUIRED_ENV]
-    if any(key.startswith("TOOLHIVE_SECRET_") for key in by_name):
-        env_list.append({"name": "TOOLHIVE_SECRETS_PROVIDER", "value": "environment"})
-    return env_list
-
-
 def _probe(path: str, initial_delay: int, period: int) -> dict[str, Any]:
     return {
         "httpGet": {"path": path, "port": "http"},
@@ -211,6 +156,14 @@ def _scheduling(args: VirtualMCPServerArgs, selector: Mapping[str, str]) -> dict
     return fields
 
 
+def _secret_file_volume(secret: SecretFileVolume) -> dict[str, Any]:
+    items = [{"key": secret.key, "path": secret.file_name}]
+    return {
+        "name": secret.volume_name,
+        "secret": {"secretName": secret.secret, "items": items, "defaultMode": 0o400},
+    }
+
+
 def deployment(
     name: str,
     args: VirtualMCPServerArgs,
@@ -220,11 +173,13 @@ def deployment(
     *,
     incoming_volumes: Sequence[ConfigMapVolume] = (),
     telemetry_volumes: Sequence[ConfigMapVolume] = (),
+    secret_files: Sequence[SecretFileVolume] = (),
 ) -> dict[str, Any]:
     """The Deployment `<name>`: the vmcp container, config and CA-bundle volumes.
 
     `incoming_volumes` (the OIDC CA bundle) follow the config volume, as the operator's do;
-    `telemetry_volumes` (the OTLP CA bundle) follow the entries' CA bundles.
+    `telemetry_volumes` (the OTLP CA bundle) follow the entries' CA bundles, `secret_files` (the
+    session Redis CA) come last, one key each, as the operator's do.
     """
     selector = naming.workload_labels(name)
     labels = _merged(selector, common_labels(name, args))
@@ -249,6 +204,16 @@ def deployment(
             }
         )
         mounts.append({"name": file.volume_name, "mountPath": file.mount_dir, "readOnly": True})
+    for secret in secret_files:
+        volumes.append(_secret_file_volume(secret))
+        mounts.append(
+            {
+                "name": secret.volume_name,
+                "mountPath": f"{secret.mount_dir}/{secret.file_name}",
+                "subPath": secret.file_name,
+                "readOnly": True,
+            }
+        )
     container = {
         "name": "vmcp",
         "image": args.image,

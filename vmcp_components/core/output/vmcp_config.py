@@ -81,14 +81,17 @@ def build_config(
     *,
     composite_tools: Sequence[CompositeTool] | None = None,
     telemetry: Mapping[str, Any] | None = None,
+    vmcp_wide: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The config document, as plain data in vMCP's key order.
 
     `incoming_auth` is the section with its CRD references resolved (`core.backends.
     incoming_auth`); unset, the setting is written as given. `composite_tools` are the inline
     and referenced tools (`core.backends.composite_refs`; unset: the inline ones), `telemetry`
-    the section `telemetryConfigRef` resolves to (`core.backends.telemetry`).
+    the section `telemetryConfigRef` resolves to (`core.backends.telemetry`), `vmcp_wide` holds
+    `optimizer`, `sessionStorage` and `rateLimiting` as `core.backends.vmcp_wide` resolves them.
     """
+    wide = vmcp_wide or {}
     aggregation = args.aggregation
     document: dict[str, Any] = {
         "name": name,
@@ -117,8 +120,11 @@ def build_config(
     audit = args.audit.for_config(name) if args.audit else None
     if audit:
         document["audit"] = audit
+    if "optimizer" in wide:
+        document["optimizer"] = wide["optimizer"]
     if args.code_mode is not None:
         document["codeMode"] = args.code_mode.for_config()
+    document.update({k: wide[k] for k in ("sessionStorage", "rateLimiting") if k in wide})
     if args.passthrough_headers:
         document["passthroughHeaders"] = list(args.passthrough_headers)
     return document

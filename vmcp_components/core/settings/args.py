@@ -28,6 +28,8 @@ from vmcp_components.core.settings.operator_spec import (
     PassthroughHeaders,
     PodTemplateSpec,
 )
+from vmcp_components.core.settings.optimizer import EmbeddingServerRef, Optimizer, spec_rules
+from vmcp_components.core.settings.session_storage import RateLimiting, SessionStorage
 from vmcp_components.core.settings.telemetry_refs import (
     CompositeToolRefs,
     InlineTelemetry,
@@ -185,6 +187,16 @@ class VirtualMCPServerArgs(SettingsModel):
     """The Service's `sessionAffinity`."""
     pod_template_spec: PodTemplateSpec | None = Field(default=None, alias="podTemplateSpec")
     """A pod template patch, strategic-merged onto the generated one (the container is `vmcp`)."""
+    session_storage: SessionStorage | None = Field(default=None, alias="sessionStorage")
+    """Session storage (`redis` for several replicas); the password only as a Secret key."""
+    rate_limiting: RateLimiting | None = Field(default=None, alias="rateLimiting")
+    """vMCP `rateLimiting` (token buckets: shared, perUser, per tool); needs Redis storage."""
+    optimizer: Optimizer | None = None
+    """vMCP `optimizer` (find_tool/call_tool over embeddings); needs an embedding service."""
+    embedding_server_ref: EmbeddingServerRef | None = Field(
+        default=None, alias="embeddingServerRef"
+    )
+    """The EmbeddingServer whose URL becomes `optimizer.embeddingService`."""
     strict: bool = False
     """Fail the deployment when any group member is skipped (for production stacks)."""
     preflight: Literal["off", "warn", "strict"] = "off"
@@ -295,6 +307,13 @@ class VirtualMCPServerArgs(SettingsModel):
             self.pod_annotations or {},
             {naming.RUNCONFIG_CHECKSUM_ANNOTATION: ""},
             "podAnnotations",
+        )
+        spec_rules(
+            session_storage=self.session_storage,
+            rate_limiting=self.rate_limiting,
+            incoming_type=self.incoming_auth.type,
+            optimizer=self.optimizer,
+            embedding_server_ref=self.embedding_server_ref,
         )
         return self
 

@@ -25,6 +25,13 @@ export const LabelSelectorRequirementOperator = {
 
 export type LabelSelectorRequirementOperator = (typeof LabelSelectorRequirementOperator)[keyof typeof LabelSelectorRequirementOperator];
 
+export const OptimizerEmbeddingProvider = {
+    Tei: "tei",
+    Openai: "openai",
+} as const;
+
+export type OptimizerEmbeddingProvider = (typeof OptimizerEmbeddingProvider)[keyof typeof OptimizerEmbeddingProvider];
+
 export const Preflight = {
     Off: "off",
     Warn: "warn",
@@ -54,6 +61,13 @@ export const SessionAffinity = {
 } as const;
 
 export type SessionAffinity = (typeof SessionAffinity)[keyof typeof SessionAffinity];
+
+export const SessionStorageProvider = {
+    Memory: "memory",
+    Redis: "redis",
+} as const;
+
+export type SessionStorageProvider = (typeof SessionStorageProvider)[keyof typeof SessionStorageProvider];
 
 export const TolerationEffect = {
     NoSchedule: "NoSchedule",
