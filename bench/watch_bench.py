@@ -10,7 +10,8 @@ acceptance of the change:
 
 The watch's own log splits the first figure: `event` (the watch saw it), `decision` (debounce
 and render done), `engine` (the run started until the ReplicaSet appeared). A burst, several
-entries applied at once, shows what the debounce buys: how many engine runs it took.
+entries applied at once, shows what the debounce buys: how many engine runs it took, and
+`spread`, the seconds between the first and the last entry event the watch saw.
 
     .venv/bin/python bench/watch_bench.py [--members 10] [--changes 10] [--debounce 0.5,2]
 
@@ -77,6 +78,7 @@ def one_change(
     """Apply entries `names` at once; seconds to the new ReplicaSet, the log's marks, the runs."""
     before = replica_sets(client, namespace)
     runs, events = len(watch.logged("run")), len(watch.logged("event"))
+    entries = len(watch.logged("event", kind="MCPServerEntry"))
     decisions = len(watch.logged("decision", action="run"))
     started_wall, started = time.time(), time.monotonic()
     apply_objects(client, [entry(namespace, name) for name in names])
@@ -94,7 +96,12 @@ def one_change(
         "engine": started_wall + replicaset - run_start,
         "rollout": stamp(watch.logged("run")[-1]) - started_wall,
         "runs": float(len(watch.logged("run")) - runs),
+        "spread": spread(watch.logged("event", kind="MCPServerEntry")[entries:]),
     }
+
+
+def spread(events: list[dict[str, Any]]) -> float:
+    return stamp(events[-1]) - stamp(events[0])
 
 
 def settle(watch: WatchProcess, debounce: float) -> None:
@@ -111,7 +118,7 @@ def settle(watch: WatchProcess, debounce: float) -> None:
 
 def report(debounce: float, figures: list[dict[str, float]], label: str) -> None:
     print(f"debounce {debounce:g} s, {label} ({len(figures)}):")
-    for key in ("replicaset", "event", "decision", "engine", "rollout", "runs"):
+    for key in ("replicaset", "event", "decision", "engine", "rollout", "runs", "spread"):
         values = [f[key] for f in figures]
         print(
             f"  {key:<10} median {statistics.median(values):6.2f}  "
@@ -125,7 +132,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--burst", type=int, default=5, help="entries applied at once")
-    parser.add_argument("--debounce", default="0.5,2")
+    parser.add_argument("--debounce", default="0.5,2", help="seconds, comma-separated")
     options = parser.parse_args()
 
     engine = build_engine()

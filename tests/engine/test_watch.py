@@ -41,6 +41,7 @@ from tests.e2e.conftest import GROUP, RESOURCES, example_objects, seed, wait_for
 from tests.engine.conftest import cluster_config
 from tests.engine.harness import EngineProject
 from tests.engine.watch_process import WatchProcess
+from vmcp_components.watch.schedule import DEFAULT_DEBOUNCE
 
 pytestmark = pytest.mark.engine
 
@@ -81,7 +82,7 @@ def stack(program: EngineProject, cluster: Cluster, kube: Client) -> auto.Stack:
 
 @pytest.fixture(scope="module")
 def watch(program: EngineProject, stack: auto.Stack) -> Iterator[WatchProcess]:
-    process = WatchProcess(program, STACK, debounce=2.0)
+    process = WatchProcess(program, STACK, debounce=DEFAULT_DEBOUNCE)
     try:
         process.wait_logged("ready", timeout=120)
         yield process

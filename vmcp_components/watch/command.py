@@ -45,7 +45,7 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_DEBOUNCE,
         metavar="SECONDS",
-        help="quiet time after the last change before reconciling (default 2)",
+        help="quiet time after the last change before reconciling (default 0.5)",
     )
     command.add_argument(
         "--grace",
