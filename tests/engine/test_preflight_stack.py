@@ -28,6 +28,7 @@ from lightkube import Client
 from lightkube.resources.core_v1 import ConfigMap, Namespace
 from pulumi import automation as auto
 
+from tests import factories
 from tests.e2e.cluster import Cluster
 from tests.e2e.conftest import seed
 from tests.engine.conftest import cluster_config, fail
@@ -39,20 +40,12 @@ NAME = "pre-tools"
 STACK = "preflight"
 NS = "engine-preflight"
 GROUP = "preflight-team"
-API = "toolhive.stacklok.dev/v1beta1"
 
 
 def entry(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": API,
-        "kind": "MCPServerEntry",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {
-            "remoteUrl": f"https://{name}.mcp.invalid/mcp",
-            "transport": "streamable-http",
-            "groupRef": {"name": GROUP},
-        },
-    }
+    return factories.entry(
+        name, url=f"https://{name}.mcp.invalid/mcp", group_name=GROUP, namespace=NS
+    )
 
 
 def failed(name: str) -> str:
@@ -64,8 +57,7 @@ def failed(name: str) -> str:
 def kube(cluster: Cluster) -> Client:
     api = cluster.client(namespace=NS, field_manager="vmcp-engine-tests")
     api.create(Namespace(metadata={"name": NS}))  # type: ignore[arg-type]
-    group = {"apiVersion": API, "kind": "MCPGroup", "metadata": {"name": GROUP, "namespace": NS}}
-    seed(api, [{**group, "spec": {}}, entry("alpha")])
+    seed(api, [factories.group(GROUP, phase=None, namespace=NS), entry("alpha")])
     return api
 
 
