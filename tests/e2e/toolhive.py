@@ -207,11 +207,18 @@ class Sandbox:
             cwd=self.root,
         )
 
-    def wait_for_port(self, port: int, timeout: float = 60) -> None:
-        """Until something listens on 127.0.0.1:`port` inside the sandbox."""
+    def add_address(self, address: str) -> None:
+        """Give the sandbox's loopback interface `address` too (/32): a non-loopback address
+        that the SSRF rules allow (198.18.0.0/15, the benchmarking range, is never routed)."""
+        added = self.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"], timeout=30)
+        if added.returncode != 0:
+            raise RuntimeError(f"ip addr add {address}: {added.stderr}")
+
+    def wait_for_port(self, port: int, timeout: float = 60, address: str = "127.0.0.1") -> None:
+        """Until something listens on `address`:`port` inside the sandbox."""
         probe = (
             "import socket, sys; s = socket.socket(); s.settimeout(1); "
-            f"sys.exit(s.connect_ex(('127.0.0.1', {port})))"
+            f"sys.exit(s.connect_ex(('{address}', {port})))"
         )
         deadline = time.monotonic() + timeout
         while self.run([sys.executable, "-c", probe], timeout=10).returncode != 0:

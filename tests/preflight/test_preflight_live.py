@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,16 +107,6 @@ class Backends:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
 
 
-def _wait_for(sandbox: Sandbox, port: int, deadline: float) -> None:
-    probe = (
-        "import socket, sys; s = socket.socket(); s.settimeout(1); "
-        f"sys.exit(s.connect_ex(('{ADDRESS}', {port})))"
-    )
-    while sandbox.run([sys.executable, "-c", probe], timeout=10).returncode != 0:
-        assert time.monotonic() < deadline, f"nothing listens on {ADDRESS}:{port}"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     root = tmp_path_factory.mktemp("preflight")
@@ -127,17 +116,15 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
              SNAPSHOT: snapshot(pki.ca_pem, pki.other_ca_pem)}  # fmt: skip
     log = root / "requests.jsonl"
     with Sandbox(root / "sandbox", files, HOSTS) as sandbox:
-        added = sandbox.run(["ip", "addr", "add", f"{ADDRESS}/32", "dev", "lo"])
-        assert added.returncode == 0, added.stderr
+        sandbox.add_address(ADDRESS)
         with log.open("wb") as out, (root / "servers.log").open("wb") as err:
             sandbox.start(
                 [sys.executable, str(HERE / "servers.py"), ADDRESS,
                  "/etc/preflight-test/server.crt", "/etc/preflight-test/server.key", API_KEY],
                 env=os.environ, stdout=out, stderr=err,
             )  # fmt: skip
-        deadline = time.monotonic() + 60
         for port in PORTS:
-            _wait_for(sandbox, port, deadline)
+            sandbox.wait_for_port(port, address=ADDRESS)
         yield Backends(sandbox, Path(SNAPSHOT), log)
 
 

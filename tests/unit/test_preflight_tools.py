@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vmcp_components.preflight.report import Report, format_table
 from vmcp_components.preflight.tools import predict
 
 TOOLS = {"alpha": ["echo", "add"], "beta": ["echo", "search"]}
@@ -94,3 +95,77 @@ def test_filters_and_visibility_hide_tools_by_their_post_override_name() -> None
 
 def test_an_unknown_strategy_is_an_error() -> None:
     assert predict({"conflictResolution": "newest"}, TOOLS).error is not None
+
+
+def composite(name: str, *tools: str, for_each: str | None = None) -> dict[str, object]:
+    steps: list[dict[str, object]] = [
+        {"id": f"s{i}", "type": "tool", "tool": tool} for i, tool in enumerate(tools)
+    ]
+    if for_each:
+        inner = {"id": "inner", "type": "tool", "tool": for_each}
+        steps.append({"id": "each", "type": "forEach", "collection": "[]", "step": inner})
+    steps.append({"id": "ask", "type": "elicitation", "message": "go on?"})
+    return {"name": name, "steps": steps}
+
+
+def test_a_composite_tool_is_listed_when_every_step_routes() -> None:
+    # a routed name, `{workload}.{the backend's own name}`, a forEach's inner tool step
+    tools = [composite("flow", "alpha_add", "beta.echo", for_each="beta.search")]
+    prediction = predict({}, TOOLS, tools)
+
+    assert [t.name for t in prediction.served][-1] == "flow"
+    flow = prediction.served[-1]
+    assert (flow.composite, flow.original) == (True, "alpha_add, beta.echo, beta.search")
+    assert prediction.withheld == ()
+
+
+def test_a_step_routes_through_a_hidden_tool_and_the_backends_own_name() -> None:
+    # excludeAll hides beta's tools from the list, not from the routing table; the dot form
+    # names the backend's own tool, not the override's name
+    aggregation: dict[str, object] = {
+        "tools": [{"workload": "beta", "excludeAll": True, "overrides": {"echo": {"name": "say"}}}]
+    }
+    prediction = predict(aggregation, TOOLS, [composite("flow", "beta.echo", "beta_say")])
+    assert [*names(aggregation), "flow"] == [t.name for t in prediction.served]
+    assert predict(aggregation, TOOLS, [composite("bad", "beta.say")]).withheld != ()
+
+
+def test_a_composite_tool_whose_step_does_not_route_is_withheld() -> None:
+    # gamma did not answer (or does not exist), alpha has no `search`
+    tools = [composite("flow", "alpha.echo"), composite("gone", "gamma.echo", "alpha.search")]
+    prediction = predict({}, TOOLS, tools)
+
+    assert [t.name for t in prediction.served if t.composite] == ["flow"]
+    (withheld,) = prediction.withheld
+    assert withheld.tool == "gone"
+    assert "gamma.echo, alpha.search not served by any backend that answered" in withheld.reason
+
+
+def test_a_composite_tool_named_like_a_backend_tool_drops_every_composite_tool() -> None:
+    tools = [composite("alpha_add", "alpha.add"), composite("flow", "beta.echo")]
+    prediction = predict({}, TOOLS, tools)
+
+    assert not any(t.composite for t in prediction.served)
+    assert {w.tool for w in prediction.withheld} == {"alpha_add", "flow"}
+    [clash] = [c for c in prediction.collisions if c.tool == "alpha_add"]
+    assert clash.fatal
+    assert "vMCP drops every composite tool" in clash.outcome
+
+
+def test_a_withheld_composite_tool_fails_preflight_and_says_why() -> None:
+    prediction = predict({}, TOOLS, [composite("flow", "alpha.echo"), composite("gone", "x.y")])
+    report = Report((), prediction)
+
+    assert report.passed is False
+    assert report.problem_lines() == [
+        'composite tool "gone": step tool(s) x.y not served by any backend that answered '
+        "(or misspelt): vMCP does not list this composite tool"
+    ]
+    document = report.as_json()
+    assert document["servedTools"][-1] == {
+        "name": "flow", "backend": "", "original": "alpha.echo", "composite": True
+    }  # fmt: skip
+    assert [w["tool"] for w in document["withheldTools"]] == ["gone"]
+    table = format_table(report).splitlines()
+    assert "  flow  <- composite of: alpha.echo" in table
+    assert "composite tools vMCP would not serve (1):" in table

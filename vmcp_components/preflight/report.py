@@ -88,9 +88,9 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        """No backend failed and the tools can be aggregated without a fatal collision."""
+        """No failed backend, no fatal collision, no composite tool withheld."""
         fatal = self.tools.error is not None or any(c.fatal for c in self.tools.collisions)
-        return not self.failures and not fatal
+        return not self.failures and not fatal and not self.tools.withheld
 
     def problem_lines(self) -> list[str]:
         """One line per failure or fatal collision (for Pulumi warnings and errors)."""
@@ -102,6 +102,7 @@ class Report:
             for c in self.tools.collisions
             if c.fatal and self.tools.error is None
         ]
+        lines += [f'composite tool "{w.tool}": {w.reason}' for w in self.tools.withheld]
         return lines
 
     def as_json(self) -> dict[str, Any]:
@@ -112,8 +113,10 @@ class Report:
             "backends": [r.as_json() for r in self.results],
             "servedTools": [
                 {"name": t.name, "backend": t.backend, "original": t.original}
+                | ({"composite": True} if t.composite else {})
                 for t in self.tools.served
             ],
+            "withheldTools": [{"tool": w.tool, "reason": w.reason} for w in self.tools.withheld],
             "collisions": [
                 {
                     "tool": c.tool,
@@ -166,7 +169,15 @@ def format_table(report: Report) -> str:
         f"tools vMCP would serve ({len(served)}, from the {answered} of {len(report.results)} "
         "backends that listed theirs):"
     )
-    lines += [f"  {t.name}  <- {t.backend}: {t.original}" for t in served]
+    lines += [
+        f"  {t.name}  <- composite of: {t.original}"
+        if t.composite
+        else f"  {t.name}  <- {t.backend}: {t.original}"
+        for t in served
+    ]
+    if report.tools.withheld:
+        lines.append(f"composite tools vMCP would not serve ({len(report.tools.withheld)}):")
+        lines += [f"  {w.tool}: {w.reason}" for w in report.tools.withheld]
     if report.tools.error:
         lines.append(f"error: {report.tools.error}")
     if report.tools.collisions:

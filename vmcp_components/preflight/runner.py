@@ -1,9 +1,9 @@
 """Run the probes of a rendering: a deadline per backend, at most `concurrency` at once.
 
-`preflight` takes what `render` produced (its backends, and config.yaml's `aggregation` for the
-tool names) with the inventory it was rendered from (for CA bundles and each entry's
-`allowPrivateEndpoint`), and returns a `Report`. It blocks; `preflight_async` is the same for
-a caller already in an event loop.
+`preflight` takes what `render` produced (its backends, and config.yaml's `aggregation` and
+`compositeTools` for the tool names) with the inventory it was rendered from (for CA bundles
+and each entry's `allowPrivateEndpoint`), and returns a `Report`. It blocks; `preflight_async`
+is the same for a caller already in an event loop.
 """
 
 from __future__ import annotations
@@ -36,10 +36,21 @@ class Settings:
     secret_values: Mapping[tuple[str, str], str] | None = None
 
 
+def _config(rendering: Rendering) -> Mapping[str, Any]:
+    """The rendered config.yaml (what vMCP will read)."""
+    return cast(
+        "Mapping[str, Any]", yaml.safe_load(rendering.object("ConfigMap")["data"]["config.yaml"])
+    )
+
+
 def aggregation_of(rendering: Rendering) -> Mapping[str, Any]:
-    """The `aggregation` section of the rendered config.yaml (what vMCP will read)."""
-    document = yaml.safe_load(rendering.object("ConfigMap")["data"]["config.yaml"])
-    return cast("Mapping[str, Any]", document.get("aggregation") or {})
+    """The `aggregation` section of the rendered config.yaml."""
+    return cast("Mapping[str, Any]", _config(rendering).get("aggregation") or {})
+
+
+def composite_tools_of(rendering: Rendering) -> list[Mapping[str, Any]]:
+    """The `compositeTools` of the rendered config.yaml."""
+    return cast("list[Mapping[str, Any]]", _config(rendering).get("compositeTools") or [])
 
 
 async def probe_all(targets: Sequence[Target], settings: Settings) -> tuple[BackendResult, ...]:
@@ -70,7 +81,8 @@ async def preflight_async(
     seconds = time.monotonic() - started
     tools = {r.name: r.tools for r in results if r.tools is not None}
     skipped = tuple((s.kind, s.name, s.reason) for s in rendering.derivation.skipped)
-    return Report(results, predict(aggregation_of(rendering), tools), skipped, seconds)
+    prediction = predict(aggregation_of(rendering), tools, composite_tools_of(rendering))
+    return Report(results, prediction, skipped, seconds)
 
 
 def preflight(

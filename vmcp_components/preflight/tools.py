@@ -8,6 +8,14 @@ a shared name involving an unlisted backend is dropped from all), or `manual` (e
 needs an override for each backend, else vMCP's aggregation fails and it serves no tools); last,
 a tool is advertised unless `excludeAllTools`, its backend's `excludeAll`, a `filter` that does
 not name it, or `defaultToolVisibility: deny` for a backend without a `tools` entry hides it.
+
+Then the `compositeTools` (vmcp's `accessibleComposites`, `pkg/vmcp/core`): a composite tool is
+listed after the backends' tools when every tool step (a forEach step's inner one too) routes:
+its `tool` is a name in the routing table (every resolved tool, hidden ones included), or
+`{workload}.{tool}` with the backend's own tool name (`router.ResolveToolRef`). A composite
+whose name equals a listed backend tool makes vmcp drop every composite tool. Not predicted:
+vmcp also drops a composite whose explicit `annotations` claim more than its steps' annotations
+allow (read-only, non-destructive, closed-world); the probes read tool names, not annotations.
 """
 
 from __future__ import annotations
@@ -22,11 +30,23 @@ STRATEGIES = ("prefix", "priority", "manual")
 
 @dataclass(frozen=True)
 class ServedTool:
-    """A tool name vMCP would list, the backend it routes to, and the backend's own name."""
+    """A tool name vMCP would list, the backend it routes to, and the backend's own name.
+
+    A composite tool has no backend; `original` lists its steps' tools.
+    """
 
     name: str
     backend: str
     original: str
+    composite: bool = False
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A composite tool vMCP would not list, and why."""
+
+    tool: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,7 @@ class ToolPrediction:
     served: tuple[ServedTool, ...]
     collisions: tuple[Collision, ...]
     error: str | None = None
+    withheld: tuple[Withheld, ...] = ()
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -185,10 +206,63 @@ def _advertised(
     return not allowed or name in [str(a) for a in allowed]
 
 
+def _step_tools(tool: Mapping[str, Any]) -> list[str]:
+    """The backend tools a composite tool's steps call (a forEach step's inner tool step too)."""
+    called: list[str] = []
+    for item in cast("list[object]", tool.get("steps") or []):
+        step = _mapping(item)
+        if (step.get("type") or "tool") == "forEach":
+            step = _mapping(step.get("step"))
+        if (step.get("type") or "tool") == "tool" and step.get("tool"):
+            called.append(str(step["tool"]))
+    return called
+
+
+def _routes(reference: str, routing: Mapping[str, tuple[str, str]]) -> bool:
+    """As vmcp's ResolveToolRef: a routed name, or `{workload}.{the backend's own tool name}`."""
+    if reference in routing:
+        return True
+    workload, dot, original = reference.partition(".")
+    return bool(workload and dot) and (workload, original) in routing.values()
+
+
+def _composites(
+    composite_tools: Sequence[Mapping[str, Any]],
+    routing: Mapping[str, tuple[str, str]],
+    listed: Mapping[str, ServedTool],
+) -> tuple[list[ServedTool], list[Withheld], list[Collision]]:
+    """The composite tools vMCP lists, those it withholds, and a clash with a backend tool."""
+    served: list[ServedTool] = []
+    withheld: list[Withheld] = []
+    for tool in composite_tools:
+        name, called = str(tool.get("name")), _step_tools(tool)
+        unrouted = [reference for reference in called if not _routes(reference, routing)]
+        if unrouted:
+            reason = (
+                f"step tool(s) {', '.join(unrouted)} not served by any backend that answered "
+                "(or misspelt): vMCP does not list this composite tool"
+            )
+            withheld.append(Withheld(name, reason))
+        else:
+            served.append(ServedTool(name, "", ", ".join(called), composite=True))
+    clashes = sorted({t.name for t in served} & set(listed))
+    if not clashes:
+        return served, withheld, []
+    outcome = (
+        "a composite tool has a backend tool's name: vMCP drops every composite tool; "
+        "rename the composite tool"
+    )
+    collisions = [Collision(c, (listed[c].backend,), outcome, fatal=True) for c in clashes]
+    reason = f"dropped with every composite tool: {', '.join(clashes)} clash with backend tools"
+    return [], withheld + [Withheld(t.name, reason) for t in served], collisions
+
+
 def predict(
-    aggregation: Mapping[str, Any], tools_by_backend: Mapping[str, Sequence[str]]
+    aggregation: Mapping[str, Any],
+    tools_by_backend: Mapping[str, Sequence[str]],
+    composite_tools: Sequence[Mapping[str, Any]] = (),
 ) -> ToolPrediction:
-    """The tools vMCP would serve for the backends' tools under `aggregation` (config.yaml's)."""
+    """The tools vMCP would serve, from config.yaml's `aggregation` and `compositeTools`."""
     configs = _workload_configs(aggregation)
     # (backend, post-override name) -> the backend's own name
     originals = {
@@ -212,8 +286,12 @@ def predict(
     if error is not None:
         return ToolPrediction((), tuple(collisions), error)
     served: dict[str, ServedTool] = {}
+    routing: dict[str, tuple[str, str]] = {}  # routed name -> (backend, its own tool name)
     for (backend, post), name in sorted(resolved.items()):
+        routing[name] = (backend, originals[backend, post])
         if _advertised(aggregation, configs, backend, post) and name not in served:
             served[name] = ServedTool(name, backend, originals[backend, post])
-    ordered = tuple(served[name] for name in sorted(served))
-    return ToolPrediction(ordered, tuple(sorted(collisions, key=lambda c: c.tool)))
+    composites, withheld, clashes = _composites(composite_tools, routing, served)
+    ordered = tuple(served[name] for name in sorted(served)) + tuple(composites)
+    collisions = tuple(sorted(collisions + clashes, key=lambda c: c.tool))
+    return ToolPrediction(ordered, collisions, withheld=tuple(withheld))
