@@ -4,8 +4,12 @@ The same synthetic groups as render_bench.py (100 and 1,000 entries, a third wit
 go through `VirtualMCPServer` under `pulumi.runtime.set_mocks`: one get-call per member, the
 render, and the six children. The mock engine stands in for the CLI and the kubernetes
 provider, so this measures the component's own Python work and the SDK's RPC serialisation,
-not a cluster. Each size runs in a fresh process so peak RSS is its own. Next to it, the SDK's
-floor: the same get-calls as bare `pulumi.CustomResource` reads and nothing else.
+not a cluster. Each size runs in a fresh process so peak RSS is its own. `component` is the
+component as a platform stack uses it (typed children), `program` as the program does (plain
+children, `typed_children=False`). Next to them, the SDK's floor: the same get-calls as bare
+`pulumi.CustomResource` reads and nothing else. `yaml` is the time PyYAML's pure-Python emitter
+takes for that config.yaml alone (the component writes it once; see `core/output/yaml_text.py`
+for why never libyaml's emitter), the part of the component's time no Pulumi work can remove.
 
     .venv/bin/python bench/component_bench.py
 """
@@ -22,19 +26,22 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from render_bench import GROUP, NAME, NAMESPACE, example_pem, synthetic_objects
 
 from vmcp_components.component.virtual_mcp_server import VirtualMCPServer
 from vmcp_components.core.backends.read_plan import InventoryDiscovery
-from vmcp_components.core.cluster.inventory import build_inventory
+from vmcp_components.core.cluster.inventory import Inventory, build_inventory
+from vmcp_components.core.output import yaml_text
+from vmcp_components.core.render import render
 from vmcp_components.core.settings.args import VirtualMCPServerArgs
 
 SIZES = (100, 1_000)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_one(count: int, floor: bool) -> dict[str, Any]:
+def run_one(count: int, program_kind: str) -> dict[str, Any]:
     objects = synthetic_objects(count, example_pem())
     inventory = build_inventory(NAMESPACE, objects, "synthetic")
     by_id = {(obj["kind"], f"{NAMESPACE}/{obj['metadata']['name']}"): obj for obj in objects}
@@ -61,8 +68,13 @@ def run_one(count: int, floor: bool) -> dict[str, Any]:
 
     @pulumi.runtime.test
     def program() -> None:
-        if not floor:
-            box["vmcp"] = VirtualMCPServer(NAME, args, discovery=InventoryDiscovery(inventory))
+        if program_kind != "floor":
+            box["vmcp"] = VirtualMCPServer(
+                NAME,
+                args,
+                discovery=InventoryDiscovery(inventory),
+                typed_children=program_kind == "component",
+            )
             return
         for kind, object_id in by_id:
             api_version = "v1" if kind == "ConfigMap" else "toolhive.stacklok.dev/v1beta1"
@@ -79,25 +91,38 @@ def run_one(count: int, floor: bool) -> dict[str, Any]:
     wall = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "program": "floor" if floor else "component",
+        "program": program_kind,
         "entries": count,
         "wall_s": wall,
+        "yaml_s": 0.0 if program_kind == "floor" else yaml_seconds(inventory, args),
         "peak_rss_mib": peak_kib / 1024,
         "reads": Cluster.reads,
         "creates": Cluster.creates,
     }
 
 
+def yaml_seconds(inventory: Inventory, args: VirtualMCPServerArgs) -> float:
+    """The pure-Python emitter's time for this group's config.yaml (best of three)."""
+    config_map = render(inventory, NAME, args).object("ConfigMap")
+    document = yaml.safe_load(config_map["data"]["config.yaml"])
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        yaml_text.dump(document)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
 def main() -> None:
     if len(sys.argv) == 3:
-        print(json.dumps(run_one(int(sys.argv[1]), sys.argv[2] == "floor")))
+        print(json.dumps(run_one(int(sys.argv[1]), sys.argv[2])))
         return
     print(
         f"{'program':>10} {'entries':>8} {'wall':>9} {'per entry':>10} {'peak RSS':>10} "
-        f"{'reads':>6} {'creates':>7}"
+        f"{'reads':>6} {'creates':>7} {'yaml':>7}"
     )
     for count in SIZES:
-        for program in ("component", "floor"):
+        for program in ("component", "program", "floor"):
             out = subprocess.run(
                 [sys.executable, __file__, str(count), program],
                 capture_output=True,
@@ -109,7 +134,7 @@ def main() -> None:
             print(
                 f"{row['program']:>10} {row['entries']:>8} {row['wall_s']:>8.2f}s "
                 f"{1000 * row['wall_s'] / count:>8.2f}ms {row['peak_rss_mib']:>8.0f}MiB "
-                f"{row['reads']:>6} {row['creates']:>7}"
+                f"{row['reads']:>6} {row['creates']:>7} {row['yaml_s']:>6.2f}s"
             )
 
 

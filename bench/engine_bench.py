@@ -27,6 +27,7 @@ what makes large stacks quadratic (see the README's "Large groups").
 program's time went, next to the engine's event timeline of the same run: when the first
 resource step, the first and last read, and the first and last child step happened.
 
+`--preview-only` runs only the first preview of each program (the large sizes' comparison).
 `--repeat` gives medians. A cold cluster/engine build happens first if the caches are empty.
 """
 
@@ -56,7 +57,6 @@ from tests.e2e.conftest import seed as apply_objects
 from tests.engine.harness import EngineProject, Run, build_engine, copy_program
 
 NAME = "bench"
-STEPS = ("preview", "up", "up - rollout", "preview (no change)", "destroy")
 ROLES = {
     "pulumi": "cli",
     "pulumi-language": "language host",
@@ -165,9 +165,14 @@ def rollout_seconds(run: Run) -> float:
     return max(spans, default=0.0)
 
 
-def cycle(project: EngineProject, config: dict[str, Any], figures: Figures) -> None:
+def cycle(
+    project: EngineProject, config: dict[str, Any], figures: Figures, preview_only: bool
+) -> None:
     stack = project.stack("bench", config)
     timed(lambda: project.run("preview", stack), figures, "preview")
+    if preview_only:
+        project.runs.clear()
+        return
     run, _ = timed(lambda: project.run("up", stack), figures, "up")
     figures.seconds.setdefault("up - rollout", []).append(
         figures.seconds["up"][-1] - rollout_seconds(run)
@@ -225,11 +230,11 @@ def profile_step(
 
 
 def report(label: str, count: int, figures: Figures) -> dict[str, float]:
-    medians = {step: statistics.median(figures.seconds[step]) for step in STEPS}
+    medians = {step: statistics.median(found) for step, found in figures.seconds.items()}
     print(f"{label:>10} {count:>5}:")
-    for step in STEPS:
-        per_member = medians[step] / count * 1000
-        print(f"{'':>17} {step:<20} {medians[step]:7.1f} s ({per_member:5.0f} ms/member)")
+    for step, median in medians.items():
+        per_member = median / count * 1000
+        print(f"{'':>17} {step:<20} {median:7.1f} s ({per_member:5.0f} ms/member)")
     peaks = ", ".join(f"{role} {b / 2**20:.0f} MiB" for role, b in sorted(figures.peaks.items()))
     print(f"{'':>17} peak RSS: {peaks}; state file {figures.state_bytes:,} B")
     sys.stdout.flush()
@@ -253,6 +258,7 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="also run the floor programs")
     parser.add_argument("--skip-checkpoints", action="store_true", help="PULUMI_SKIP_CHECKPOINTS")
     parser.add_argument("--profile", action="store_true", help="py-spy and the event timeline")
+    parser.add_argument("--preview-only", action="store_true", help="only the first preview")
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
 
@@ -283,12 +289,12 @@ def main() -> None:
             figures = [Figures() for _ in runs]
             for _ in range(options.repeat):
                 for (project, config), found in zip(runs, figures, strict=True):
-                    cycle(project, config, found)
+                    cycle(project, config, found, options.preview_only)
             medians = [
                 report(label, count, found) for label, found in zip(labels, figures, strict=True)
             ]
             for label, base in zip(labels[1:], medians[1:], strict=True):
-                ratios = ", ".join(f"{step} {medians[0][step] / base[step]:.2f}x" for step in STEPS)
+                ratios = ", ".join(f"{step} {medians[0][step] / base[step]:.2f}x" for step in base)
                 print(f"{'':>17} ratio program/{label}: {ratios}")
             for (project, config), label in zip(runs, labels, strict=True):
                 if options.profile and label != "floor":

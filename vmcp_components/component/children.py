@@ -6,7 +6,7 @@ no child, only the stack outputs, so it declares each one as a plain `pulumi.Cus
 with the same type token, name, inputs and provider version: the engine, the provider and the
 state see the same resource, and the run does not import pulumi_kubernetes' typed core, apps,
 rbac and policy modules, about 0.7 s of Python in every run (most of a small group's own time;
-figures in the README's "Speed" section).
+figures in the README's "Small groups").
 """
 
 from __future__ import annotations
