@@ -13,7 +13,7 @@ the container: its env (Secret references resolved from the test's own Secrets),
 its ConfigMap volumes at their mount paths, and its args. `Sandbox` runs processes in private
 mount and network namespaces (root only): just a loopback interface, `/etc` overlaid with the
 test's files (its own `/etc/hosts`, the mounted ConfigMaps), `/tmp` a private tmpfs (with the
-repository and the virtualenv bound back in when they live under /tmp). Nothing is
+repository, the virtualenv and the build cache bound back in when they live under /tmp). Nothing is
 written outside the test's directory, and the machine's `/etc/hosts` is never read or changed.
 """
 
@@ -120,9 +120,17 @@ def pod_argv(deployment: Mapping[str, Any], vmcp: Path) -> list[str]:
 HOST_TMP = ".vmcp-host-tmp"
 
 
+def _cache_root() -> Path:
+    """Where `scripts/` keep what they build (vmcp among it), as they find it."""
+    if os.environ.get("VMCP_CACHE_DIR"):
+        return Path(os.environ["VMCP_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vmcp-components"
+
+
 def _kept_under_tmp() -> list[Path]:
-    """The repository and the interpreter's environment, where they live under /tmp."""
+    """The repository, the interpreter's environment and the build cache, where under /tmp."""
     paths = {REPO, Path(sys.prefix).resolve(), Path(sys.executable).resolve().parents[1]}
+    paths.add(_cache_root().resolve())
     return sorted(p for p in paths if p.is_relative_to("/tmp") and p != Path("/tmp"))
 
 
