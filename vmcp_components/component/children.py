@@ -1,8 +1,9 @@
 """The component's children as Pulumi resources: typed pulumi_kubernetes classes, or plain ones.
 
 In a platform stack each child is the typed class of its kind (`vmcp.deployment` is a
-`k8s.apps.v1.Deployment`, whose outputs are typed), so the default is typed. The program exposes
-no child, only the stack outputs, so it declares each one as a plain `pulumi.CustomResource`
+`k8s.apps.v1.Deployment`, whose outputs are typed), so the default is typed. The program and the
+provider other languages use expose no child, only outputs, so they declare each one as a plain
+`pulumi.CustomResource`
 with the same type token, name, inputs and provider version: the engine, the provider and the
 state see the same resource, and the run does not import pulumi_kubernetes' typed core, apps,
 rbac and policy modules, about 0.7 s of Python in every run (most of a small group's own time;

@@ -43,7 +43,8 @@ class VmcpProvider(Provider):
             raise pulumi.RunError(f"the vmcp provider has no resource type {resource_type!r}")
         args = self.conformed(inputs)
         try:
-            component = VirtualMCPServer(name, args, options)
+            # Other languages see only the outputs: plain children, the same resources.
+            component = VirtualMCPServer(name, args, options, typed_children=False)
         except VmcpError as error:
             raise pulumi.RunError(str(error)) from None
         state = {key: getattr(component, snake_case(key)) for key in OUTPUTS}
