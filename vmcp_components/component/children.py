@@ -3,11 +3,10 @@
 In a platform stack each child is the typed class of its kind (`vmcp.deployment` is a
 `k8s.apps.v1.Deployment`, whose outputs are typed), so the default is typed. The program and the
 provider other languages use expose no child, only outputs, so they declare each one as a plain
-`pulumi.CustomResource`
-with the same type token, name, inputs and provider version: the engine, the provider and the
-state see the same resource, and the run does not import pulumi_kubernetes' typed core, apps,
-rbac and policy modules, about 0.7 s of Python in every run (most of a small group's own time;
-figures in the README's "Small groups").
+`pulumi.CustomResource` with the same type token, name, inputs and provider version: the
+engine, the provider and the state see the same resource, and the run does not import
+pulumi_kubernetes' typed core, apps, rbac and policy modules, about 0.7 s of Python in every
+run (most of a small group's own time; figures in the README's "Small groups").
 """
 
 from __future__ import annotations
