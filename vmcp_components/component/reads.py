@@ -91,11 +91,18 @@ class ObjectRead:
         resource = self.resource
         keys = _sections(self.kind)
         properties: list[pulumi.Output[Any]] = [getattr(resource, key) for key in keys]
-        known = all(await asyncio.gather(*(p.is_known() for p in properties)))
-        if not known and pulumi.runtime.is_dry_run():
+        # The engine resolves every property of a read at once, so awaiting them one by one
+        # costs no time, and no task each as `asyncio.gather` would make (thousands of them).
+        # Only a preview can hold unknowns: elsewhere the value is taken as it is, without the
+        # SDK's walk of the whole body for them.
+        dry_run = pulumi.runtime.is_dry_run()
+        known, secret, values = True, False, list[Any]()
+        for p in properties:
+            known = await p.is_known() and known
+            secret = await p.is_secret() or secret
+            values.append(await p.future(with_unknowns=not dry_run))
+        if not known and dry_run:
             known = await resource.urn.is_known()
-        secret = any(await asyncio.gather(*(p.is_secret() for p in properties)))
-        values = await asyncio.gather(*(p.future() for p in properties))
         found = {key: found for key, found in zip(keys, values, strict=True) if found}
         body: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "metadata": {}}
         body.update(found)
@@ -117,12 +124,14 @@ def read_all(
     requests: Sequence[ReadRequest],
     opts: pulumi.ResourceOptions | None = None,
     in_flight: int = READS_IN_FLIGHT,
-) -> pulumi.Output[list[dict[str, Any]]]:
+) -> pulumi.Output[tuple[dict[str, Any], ...]]:
     """Read every request, in order, with at most `in_flight` reads declared and unfinished.
 
-    The bodies come back in the order of `requests`; the list is known when every read is, and
-    secret when any is. A read is declared only once an earlier one has finished, so the SDK
-    never holds more than `in_flight` reads' Outputs at once (see `READS_IN_FLIGHT`).
+    The bodies come back in the order of `requests`, as a tuple: the SDK searches an Output's
+    list or dict value for unknowns each time the value is made or awaited, a tuple it takes as
+    it is (the bodies hold none). They are known when every read is, and secret when any is.
+    A read is declared only once an earlier one has finished, so the SDK never holds more than
+    `in_flight` reads' Outputs at once (see `READS_IN_FLIGHT`).
     """
     reads: list[ObjectRead] = []
 
@@ -162,8 +171,8 @@ def read_all(
     async def secret() -> bool:
         return any(secret for _, _, secret in await outcome)
 
-    async def value() -> list[dict[str, Any]]:
-        return [body for body, _, _ in await outcome] if await known() else []
+    async def value() -> tuple[dict[str, Any], ...]:
+        return tuple(body for body, _, _ in await outcome) if await known() else ()
 
     return pulumi.Output(resources(), value(), known(), secret())
 
