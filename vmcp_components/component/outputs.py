@@ -29,7 +29,8 @@ def derived(source: pulumi.Output[T], fn: Callable[[T], U]) -> pulumi.Output[U]:
     async def value() -> Any:
         if not await source.is_known():
             return None
-        return fn(await source.future())  # type: ignore[arg-type]
+        # Only a preview can hold unknowns; elsewhere the SDK's search for them is skipped.
+        return fn(await source.future(with_unknowns=not pulumi.runtime.is_dry_run()))  # type: ignore[arg-type]
 
     return pulumi.Output(source.resources(), value(), known(), source.is_secret())
 

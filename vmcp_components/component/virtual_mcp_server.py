@@ -109,12 +109,13 @@ class VirtualMCPServer(pulumi.ComponentResource):
         rendering = self._rendering(name, settings, cluster, opts)
         self._declare_children(name, rendering, typed_child if typed_children else plain_child)
 
-        status = derived(rendering, lambda r: r.status)
-        self.discovered_backends = derived(status, lambda s: s["discoveredBackends"])
-        self.backend_count = derived(status, lambda s: s["backendCount"])
-        self.skipped_backends = derived(status, lambda s: s["skippedBackends"])
-        self.config_checksum = derived(status, lambda s: s["configChecksum"])
-        self.url = derived(joined([self.service.id, status]), lambda v: str(v[1]["url"]))
+        # Each straight from the rendering: an Output whose value is a dict or list is searched
+        # for unknowns by the SDK when made, and the status holds a row per backend.
+        self.discovered_backends = derived(rendering, lambda r: r.status["discoveredBackends"])
+        self.backend_count = derived(rendering, lambda r: r.status["backendCount"])
+        self.skipped_backends = derived(rendering, lambda r: r.status["skippedBackends"])
+        self.config_checksum = derived(rendering, lambda r: r.status["configChecksum"])
+        self.url = derived(joined([self.service.id, rendering]), lambda v: str(v[1].status["url"]))
         self.config_map_name = self.config_map.metadata.apply(_name)
         self.deployment_name = self.deployment.metadata.apply(_name)
         # Not `discoveredBackends`: one row per backend, and the engine re-serialises the whole
