@@ -264,10 +264,34 @@ def test_the_block_writer_takes_documents_of_names_numbers_and_flags(document: A
     assert block_text(document) == _emitter_text(document)
 
 
+LINES = st.lists(
+    st.from_regex(r"( {0,3}[a-z{}:#'\"-][a-z0-9 .:#'\"{}-]{0,12}[a-z0-9.:'\"{}])?", fullmatch=True),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(LINES, st.booleans(), st.sampled_from(["key", "item"]))
+def test_the_block_writer_takes_multi_line_strings(
+    lines: list[str], final_break: bool, where: str
+) -> None:
+    """Config files, policies and templates as `|` blocks, under a key or in a list."""
+    text = "\n".join(lines) + ("\n" if final_break else "")
+    document: Any = {"a": {"b": text}} if where == "key" else {"a": [text, {"b": text}]}
+    written = block_text(document)
+    if "\n" in text and text[0] not in " \n" and not text.endswith("\n\n"):
+        assert written is not None
+    if written is not None:
+        assert written == _emitter_text(document)
+
+
 @pytest.mark.parametrize("golden", ["eng-tools", "openshift", "workload"])
-def test_the_goldens_configs_are_written_by_the_block_writer(golden: str) -> None:
+def test_the_goldens_are_written_by_the_block_writer(golden: str) -> None:
+    """Every object of the example renderings, config.yaml's ConfigMap too."""
     text = (factories.ROOT / "tests" / "golden" / f"{golden}.yaml").read_text(encoding="utf-8")
     objects = list(yaml.safe_load_all(text))
     config_map = next(o for o in objects if o["kind"] == "ConfigMap")
-    document = yaml.safe_load(config_map["data"]["config.yaml"])
-    assert block_text(document) == _emitter_text(document)
+    for document in [*objects, yaml.safe_load(config_map["data"]["config.yaml"])]:
+        assert block_text(document) == _emitter_text(document)
+    assert yaml_text.dump_all(objects) == text

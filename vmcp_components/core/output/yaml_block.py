@@ -2,14 +2,15 @@
 
 PyYAML's pure-Python emitter goes through nodes, events and a character-by-character analysis
 of every scalar: about 0.3 s for a 1,000-backend config.yaml, the largest part of a large
-group's own time. Most documents hold only mappings with string keys, lists, one-line strings,
-integers, booleans and nulls, which the emitter writes in block style with plain or
-single-quoted scalars. `block_text` writes such a document itself, applying the emitter's own
-rules (and PyYAML's own resolver, for the strings that would read back as another type), and
-gives up (None) at the first thing outside them: a float, a multi-line or non-printable string,
-a key the emitter would not write as a simple key, a string long enough to be folded, an empty
-collection at the root. `yaml_text` then uses the emitter. `tests/unit/test_yaml_text.py`
-checks on generated documents that every text written here is the emitter's.
+group's own time. Most documents hold only mappings with string keys, lists, strings, integers,
+booleans and nulls, which the emitter writes in block style with plain, single-quoted or `|`
+scalars. `block_text` writes such a document itself, applying the emitter's own rules (and
+PyYAML's own resolver, for the strings that would read back as another type), and gives up
+(None) at the first thing outside them: a float, a non-printable string, a multi-line one the
+emitter would write with an indicator or quoted, a key it would not write as it is, a string
+long enough to be folded, an empty collection at the root. `yaml_text` then uses the emitter.
+`tests/unit/test_yaml_text.py` checks on generated documents that every text written here is
+the emitter's.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ _resolve = cast(
     "Callable[[type[yaml.Node], str, tuple[bool, bool]], str]",
     _RESOLVER.resolve,  # pyright: ignore[reportUnknownMemberType]
 )
-_PRINTABLE = re.compile(
-    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*"
+_PRINTABLE_CHARACTERS = (
+    "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe"
 )
 """Characters the emitter (with `allow_unicode`) writes as they are: no line break (NEL, LS
 and PS are ones), no control character, no BOM."""
+_PRINTABLE = re.compile(f"[{_PRINTABLE_CHARACTERS}]*")
+_PRINTABLE_LINES = re.compile(f"[{_PRINTABLE_CHARACTERS}\n]*")
 _LEADING_INDICATORS = "#,[]{}&*!|>'\"%@`"
 _LONGEST_KEY = 100
 """The emitter writes a key as `key:` only below 128 characters with its tag (`!!str`)."""
@@ -87,9 +90,16 @@ def _write_entry(
 
     A mapping under a key goes on the next lines at `nested_indent`; a sequence under a key at
     the key's own indent (the emitter's indentless sequences). In a sequence item both start
-    on the item's line: `sequence_indent` is then the item's content column.
+    on the item's line: `sequence_indent` is then the item's content column. A multi-line
+    string is a `|` block whose lines are at `nested_indent`.
     """
     kind = type(value)
+    if kind is str and "\n" in cast(str, value):
+        header, body = _literal(cast(str, value))
+        lines.append(start + " " + header)
+        pad = " " * nested_indent
+        lines.extend(pad + line if line else "" for line in body)
+        return
     if kind is dict or kind is list:
         if not value:
             lines.append(start + (" {}" if kind is dict else " []"))
@@ -132,6 +142,25 @@ def _string_or_none(text: str) -> str | None:
     if _plain(text):
         return text
     return "'" + text.replace("'", "''") + "'"
+
+
+def _literal(text: str) -> tuple[str, list[str]]:
+    """The `|` header and the lines of a multi-line string, as the emitter writes them.
+
+    Only the plain case: printable lines, none ending in a space, no leading space or break
+    (the emitter adds an indentation indicator), ending in at most one break (with more it
+    adds `+` and may close the stream with `...`).
+    """
+    if (
+        not _PRINTABLE_LINES.fullmatch(text)
+        or text[0] in " \n"
+        or text.endswith((" ", "\n\n"))
+        or " \n" in text
+    ):
+        raise _Unsupported
+    if text.endswith("\n"):
+        return "|", text[:-1].split("\n")
+    return "|-", text.split("\n")
 
 
 def _string(text: str) -> str:
